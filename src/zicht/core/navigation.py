@@ -1,0 +1,45 @@
+"""The main navigation, filtered per user by role (hub/node) and permission.
+
+Apps add their entries in ``AppConfig.ready`` through :func:`register`, so the base
+template needs no knowledge of which features exist.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    permission: str | None = None  # None: every logged-in user
+    where: str = "both"  # "hub", "node" or "both"
+    order: int = 100
+
+
+_ITEMS: list[NavItem] = []
+
+
+def register(item: NavItem) -> None:
+    if item.url_name not in {i.url_name for i in _ITEMS}:
+        _ITEMS.append(item)
+
+
+def items_for(user: Any) -> list[dict[str, str]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    role = settings.ZICHT_ROLE
+    visible = []
+    for item in sorted(_ITEMS, key=lambda i: (i.order, str(i.label))):
+        if item.where not in ("both", role):
+            continue
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        visible.append(
+            {"url": reverse(item.url_name), "label": str(item.label), "name": item.url_name}
+        )
+    return visible
