@@ -1,5 +1,6 @@
 """Forms for logging in, two-factor steps and user administration."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -64,6 +65,15 @@ class TokenForm(AccessibleFormMixin, forms.Form):
 
 
 class AuditedPasswordResetForm(AccessibleFormMixin, PasswordResetForm):
+    def get_users(self, email: str) -> Iterator[Any]:
+        # Django skips accounts without a usable password; ours are all local accounts, and a
+        # new account has none until its owner follows the link, so include them.
+        return (
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if user.email.lower() == email.lower()
+        )
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         from zicht.accounts.services import register_password_reset_request
 

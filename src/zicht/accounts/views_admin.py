@@ -14,7 +14,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zicht.accounts import services
 from zicht.accounts.access import get_user_for, users_visible_to
-from zicht.accounts.forms import OrganisationForm, UserCreateForm, UserEditForm
+from zicht.accounts.forms import (
+    AuditedPasswordResetForm,
+    OrganisationForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from zicht.accounts.models import Organisation, User
 from zicht.audit.models import AuditAction
 from zicht.audit.services import record
@@ -30,9 +35,11 @@ def _acting(request: HttpRequest) -> User:
 
 
 def _send_set_password_mail(request: HttpRequest, user: User) -> None:
-    form = PasswordResetForm({"email": user.email})
+    # Through the form's parent save(): this mail is not a reset request by the user.
+    form = AuditedPasswordResetForm({"email": user.email})
     if form.is_valid():
-        form.save(
+        PasswordResetForm.save(
+            form,
             request=request,
             use_https=request.is_secure(),
             subject_template_name="accounts/mail/welcome_subject.txt",
