@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -49,7 +50,7 @@ def partner_org(db: None) -> Any:
 
 # --- Browser tests (marked "browser"): Debian's Chromium driven by Playwright ----------------
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("ZICHT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
