@@ -33,6 +33,7 @@ class Config:
     var_dir: Path
     instance_name: str
     hub_url: str | None
+    allow_bsn: bool
     email_from: str
 
     @property
@@ -137,5 +138,6 @@ def load(env: Mapping[str, str] | None = None, base_dir: Path | None = None) -> 
         var_dir=var_dir,
         instance_name=instance_name,
         hub_url=hub_url,
+        allow_bsn=_bool(env, "ZICHT_ALLOW_BSN", False),
         email_from=env.get("ZICHT_EMAIL_FROM", "").strip() or "zicht@localhost",
     )

@@ -4,6 +4,7 @@ All deployment-specific values come from the environment through :mod:`zicht.con
 this module only turns them into Django settings. See ``docs/configuration.md``.
 """
 
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -30,6 +31,13 @@ ZICHT_HUB_URL = CONFIG.hub_url
 # Failed password or token attempts before an account is locked, and for how long.
 ZICHT_LOCKOUT_THRESHOLD = 5
 ZICHT_LOCKOUT_MINUTES = 15
+# Recording BSNs is off unless the privacy protocol allows it for this region (Wgs).
+ZICHT_ALLOW_BSN = CONFIG.allow_bsn
+# Date of entry into force of bill 36547 (art. 273fa ernstige benadeling, 273fb
+# voordeeltrekking), e.g. datetime.date(2026, 1, 1). None while it is unconfirmed: those
+# offence codes then apply on no date (zicht.catalogue.offences). A plain setting on purpose:
+# it changes with the law, not per deployment.
+ZICHT_OFFENCE_273FA_IN_FORCE: date | None = None
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
@@ -45,8 +53,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "zicht.core",
     "zicht.reference",
+    "zicht.catalogue",
     "zicht.accounts",
     "zicht.audit",
+    "zicht.register",
 ]
 
 MIDDLEWARE = [

@@ -55,7 +55,9 @@ def _core_router() -> Router:
 
 def build_api(role: str) -> NinjaAPI:
     from zicht.audit.api import build_router as audit_router
+    from zicht.catalogue.api import build_router as catalogue_router
     from zicht.reference.api import build_router as reference_router
+    from zicht.register.api import build_router as register_router
 
     api = NinjaAPI(
         title=f"Zicht {role} API",
@@ -73,6 +75,10 @@ def build_api(role: str) -> NinjaAPI:
     api.add_router("/", _core_router())
     api.add_router("/reference", reference_router())
     api.add_router("/audit", audit_router())
+    api.add_router("/catalogue", catalogue_router())
+    if role == "node":
+        # Personal data exist only on nodes: the hub's contract has no register at all.
+        api.add_router("/", register_router())
     return api
 
 

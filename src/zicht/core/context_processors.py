@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from zicht import __version__
-from zicht.core.navigation import items_for
 from zicht.core.instance import own_region
+from zicht.core.navigation import items_for
 
 
 def instance_label() -> str:

@@ -16,7 +16,8 @@ from django.utils.functional import Promise
 class NavItem:
     url_name: str
     label: str | Promise
-    permission: str | None = None  # None: every logged-in user
+    # None: every logged-in user; a tuple: any one of these permissions.
+    permission: str | tuple[str, ...] | None = None
     where: str = "both"  # "hub", "node" or "both"
     order: int = 100
 
@@ -37,7 +38,8 @@ def items_for(user: Any) -> list[dict[str, str]]:
     for item in sorted(_ITEMS, key=lambda i: (i.order, str(i.label))):
         if item.where not in ("both", role):
             continue
-        if item.permission and not user.has_perm(item.permission):
+        needed = (item.permission,) if isinstance(item.permission, str) else item.permission
+        if needed and not any(user.has_perm(p) for p in needed):
             continue
         visible.append(
             {"url": reverse(item.url_name), "label": str(item.label), "name": item.url_name}

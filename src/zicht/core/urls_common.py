@@ -41,5 +41,9 @@ def common_patterns(role: str) -> tuple[NinjaAPI, list[URLPattern | URLResolver]
         path("accounts/", include("zicht.accounts.urls")),
         path("beheer/audit/", include("zicht.audit.urls")),
         path("referentie/", include("zicht.reference.urls")),
+        path("catalogus/", include("zicht.catalogue.urls")),
     ]
+    if role == "node":
+        # Personal data live only on nodes: the register is not routed on the hub at all.
+        patterns.append(path("register/", include("zicht.register.urls")))
     return api, patterns

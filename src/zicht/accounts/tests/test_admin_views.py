@@ -115,7 +115,9 @@ def test_setup_instance_is_idempotent(db: None, settings: Any) -> None:
     call_command("setup_instance", "--demo")
     assert User.objects.count() == count
     assert User.objects.get(username="steward").role_codes == {"data_steward"}
-    assert User.objects.get(username="gemeente").organisation.type == "gemeente"
+    organisation = User.objects.get(username="gemeente").organisation
+    assert organisation is not None
+    assert organisation.type == "gemeente"
 
 
 def test_setup_instance_refuses_demo_in_production(db: None, settings: Any) -> None:

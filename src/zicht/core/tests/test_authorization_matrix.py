@@ -5,11 +5,12 @@ pattern exists that no declaration names, so a new page cannot ship without its 
 """
 
 import importlib
+import json
 import pkgutil
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import zicht
@@ -63,7 +64,18 @@ def test_every_url_pattern_is_declared(role: str) -> None:
     assert not stale, f"declared routes that do not exist on the {role}: {sorted(stale)}"
 
 
+def _role_settings(role: str) -> dict[str, Any]:
+    return {
+        "ROOT_URLCONF": f"zicht.urls_{role}",
+        "ZICHT_ROLE": role,
+        "ZICHT_REGION": "midden-nederland" if role == "node" else None,
+        "ZICHT_INSTANCE": "node-midden-nederland" if role == "node" else "hub",
+    }
+
+
 def _request(client: Client, route: Route, path: str) -> Any:
+    if route.method == "post" and route.is_api:
+        return client.post(path, json.dumps(route.data), content_type="application/json")
     if route.method == "post":
         return client.post(path, route.data)
     return client.get(path, route.data)
@@ -83,26 +95,28 @@ def _is_refused(route: Route, persona: str, response: Any) -> bool:
 def test_route_admits_exactly_the_allowed_personas(
     route: Route, role: str, settings: Any, make_user: Any
 ) -> None:
-    settings.ROOT_URLCONF = f"zicht.urls_{role}"
-    settings.ZICHT_ROLE = role
-    settings.ZICHT_REGION = "midden-nederland" if role == "node" else None
-    settings.ZICHT_INSTANCE = "node-midden-nederland" if role == "node" else "hub"
+    for key, value in _role_settings(role).items():
+        setattr(settings, key, value)
     name = f"{role}-api:{route.name.split(':', 1)[1]}" if route.is_api else route.name
-    kwargs = route.kwargs_factory() if route.kwargs_factory else route.kwargs
     if route.where not in ("both", role):
         other = "hub" if role == "node" else "node"
+        # The object behind the route is made as the role that has the route.
+        with override_settings(**_role_settings(other)):
+            kwargs = route.kwargs_factory() if route.kwargs_factory else route.kwargs
         other_name = f"{other}-api:{route.name.split(':', 1)[1]}" if route.is_api else route.name
         path = reverse(other_name, kwargs=kwargs, urlconf=f"zicht.urls_{other}")
         client = Client()
         client.force_login(make_user(*sorted(EVERYONE - {ANONYMOUS})))
         assert _request(client, route, path).status_code == 404
         return
+    kwargs = route.kwargs_factory() if route.kwargs_factory else route.kwargs
     path = reverse(name, kwargs=kwargs)
     for persona in sorted(EVERYONE):
         client = Client()
         if persona != ANONYMOUS:
             client.force_login(make_user(persona))
         response = _request(client, route, path)
+        response.close()  # releases files behind streaming responses
         if persona in route.allowed:
             got = response.status_code
             assert got in route.ok_status, f"{persona} refused {route.name} on the {role}: {got}"

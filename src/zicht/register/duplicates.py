@@ -1,0 +1,85 @@
+"""Duplicate suggestions at intake: existing entities that may be the one being entered.
+
+Exact matches on identifiers (KvK, IBAN, kenteken, phone, e-mail, postcode + number, BSN,
+BAG) come first; then fuzzy matches on a person's name with the same date of birth, or on a
+company's name. Each suggestion carries the reason in words, so the analyst can judge it.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from zicht.register import matching, schema
+from zicht.register.errors import RegisterValidationError
+from zicht.register.models import Entity, EntityIdentifier
+
+MAX_SUGGESTIONS = 8
+MAX_CANDIDATES = 400
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entity: Entity
+    score: float
+    reason: str
+
+
+def suggestions(entities: Any, kind: str, properties: dict[str, Any]) -> list[Suggestion]:
+    """Suggestions among ``entities`` (a queryset the user may see) for a new entity."""
+    try:
+        cleaned = schema.clean_properties(kind, properties, partial=True)
+    except RegisterValidationError:
+        return []
+    found: dict[int, Suggestion] = {}
+    active = entities.filter(kind=kind, merged_into__isnull=True)
+
+    identifiers = schema.identifiers_of(kind, cleaned)
+    if identifiers:
+        condition = Q()
+        for scheme, value in identifiers:
+            condition |= Q(scheme=scheme, value=value)
+        for ident in EntityIdentifier.objects.filter(condition, entity__in=active).select_related(
+            "entity"
+        )[:MAX_SUGGESTIONS]:
+            label = schema.SCHEME_LABELS.get(ident.scheme, ident.scheme)
+            found.setdefault(
+                ident.entity_id,
+                Suggestion(ident.entity, 100.0, _("zelfde %(what)s") % {"what": label}),
+            )
+
+    name = schema.matching_name(kind, cleaned)
+    if name and kind in ("person", "company"):
+        company = kind == "company"
+        key = matching.name_key(name, company=company)
+        prefixes = matching.name_prefixes(name, company=company)
+        candidates = active
+        birth_date = schema.birth_date_of(kind, cleaned)
+        if kind == "person" and birth_date is not None:
+            candidates = candidates.filter(birth_date=birth_date)
+        elif kind == "person":
+            candidates = candidates.none()  # a name alone is too weak to suggest a person
+        if prefixes:
+            blocking = Q()
+            for prefix in prefixes:
+                blocking |= Q(name_prefixes__contains=prefix)
+            candidates = candidates.filter(blocking)
+        threshold = matching.COMPANY_THRESHOLD if company else matching.PERSON_THRESHOLD
+        for entity in candidates.only("id", "kind", "label", "name_key", "birth_date")[
+            :MAX_CANDIDATES
+        ]:
+            if entity.pk in found:
+                continue
+            score = matching.similarity(key, entity.name_key)
+            if score < threshold:
+                continue
+            if kind == "person":
+                reason = _("naam lijkt op ‘%(l)s’ (%(s)d%%) en zelfde geboortedatum") % {
+                    "l": entity.label,
+                    "s": score,
+                }
+            else:
+                reason = _("naam lijkt op ‘%(l)s’ (%(s)d%%)") % {"l": entity.label, "s": score}
+            found[entity.pk] = Suggestion(entity, score, reason)
+    return sorted(found.values(), key=lambda s: (-s.score, s.entity.label))[:MAX_SUGGESTIONS]
