@@ -125,7 +125,10 @@ class EntityForm(AccessibleFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Soort"), choices=[("", "—"), *EntityKind.choices], required=False
     )
+    # With JavaScript the chosen suggestion is kept in this hidden field, outside the part of
+    # the page that htmx re-renders; without it the radio buttons (existing_choice) count.
     existing_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    existing_choice = forms.IntegerField(required=False, widget=forms.HiddenInput)
     create_new = forms.BooleanField(
         label=_("Toch als nieuwe betrokkene vastleggen"), required=False
     )
@@ -167,6 +170,8 @@ class EntityForm(AccessibleFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if not cleaned.get("existing_id") and cleaned.get("existing_choice"):
+            cleaned["existing_id"] = cleaned["existing_choice"]
         if (cleaned.get("kind") or cleaned.get("existing_id")) and not cleaned.get("role"):
             self.add_error("role", _("Kies de rol van deze betrokkene."))
         return cleaned

@@ -171,8 +171,12 @@ def duplicate_suggestions(request: HttpRequest) -> HttpResponse:
         if key.startswith(f"{prefix}-{kind}__") and str(value).strip()
     }
     found = duplicates.suggestions(access.entities_visible_to(user), kind, props) if kind else []
+    # The partial is re-rendered while the user types: keep a choice already made.
+    selected = str(request.GET.get(f"{prefix}-existing_id", ""))
     return render(
-        request, "register/partials/suggestions.html", {"suggestions": found, "prefix": prefix}
+        request,
+        "register/partials/suggestions.html",
+        {"suggestions": found, "prefix": prefix, "selected": selected},
     )
 
 

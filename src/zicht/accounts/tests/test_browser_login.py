@@ -9,7 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from zicht.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from zicht.audit.models import AuditEntry
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback keeps the reference data and catalogues that migrations load.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _code(device: TOTPDevice) -> str:

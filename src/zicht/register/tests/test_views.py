@@ -62,7 +62,7 @@ def test_web_intake_offers_duplicate_then_links_it(client_for: Any) -> None:
     assert f'value="{existing.pk}"' in page
     assert Signal.objects.count() == 0
 
-    data["entities-0-existing_id"] = str(existing.pk)
+    data["entities-0-existing_choice"] = str(existing.pk)  # the radio, without JavaScript
     response = client.post(reverse("register:signal-create"), data)
     assert response.status_code == 302
     signal = Signal.objects.get()
