@@ -146,7 +146,6 @@ def test_attachment_is_private_and_download_is_audited(
     assert response["Content-Type"] == "application/octet-stream"
     assert "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == b"<script>alert(1)</script>"
-    response.close()
     assert AuditEntry.objects.filter(action="read", object_type="register.attachment").exists()
 
 
