@@ -215,7 +215,7 @@ class TransitionForm(AccessibleFormMixin, forms.Form):
 
 
 class LinkEntityForm(AccessibleFormMixin, forms.Form):
-    entity_id = forms.IntegerField(widget=forms.HiddenInput)
+    entity_id = forms.IntegerField(label=_("Nummer van de betrokkene"), min_value=1)
     role = forms.ChoiceField(label=_("Rol"), choices=SignalRole.choices)
 
 

@@ -204,6 +204,7 @@ def signal_detail(request: HttpRequest, signal_id: int) -> HttpResponse:
         "transition_form": TransitionForm(),
         "attachment_form": AttachmentForm(),
         "hold_form": LegalHoldForm(initial={"hold": not signal.legal_hold}),
+        "link_form": LinkEntityForm(),
     }
     return render(request, "register/signal_detail.html", context)
 
@@ -260,7 +261,7 @@ def attachment_add(request: HttpRequest, signal_id: int) -> HttpResponse:
                 acting_user=user, signal=signal, upload=form.cleaned_data["file"]
             )
         except RegisterValidationError as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+            messages.error(request, exc.text())
         else:
             messages.success(request, _("De bijlage is toegevoegd."))
     else:
@@ -298,7 +299,7 @@ def signal_link_entity(request: HttpRequest, signal_id: int) -> HttpResponse:
                 acting_user=user, signal=signal, entity=entity, role=form.cleaned_data["role"]
             )
         except RegisterValidationError as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+            messages.error(request, exc.text())
         else:
             messages.success(request, _("De betrokkene is gekoppeld."))
     return redirect("register:signal-detail", signal_id=signal.pk)
@@ -409,7 +410,7 @@ def entity_relate(request: HttpRequest, entity_id: int) -> HttpResponse:
                     acting_user=user, source=entity, target=target, type=form.cleaned_data["type"]
                 )
             except RegisterValidationError as exc:
-                messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+                messages.error(request, exc.text())
             else:
                 messages.success(request, _("De relatie is vastgelegd."))
     return redirect("register:entity-detail", entity_id=entity.pk)
@@ -435,7 +436,7 @@ def entity_merge(request: HttpRequest, entity_id: int) -> HttpResponse:
             acting_user=user, source=source, target=target, reason=form.cleaned_data["reason"]
         )
     except RegisterValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, exc.text())
         return redirect("register:entity-detail", entity_id=source.pk)
     messages.success(
         request, _("%(a)s is samengevoegd met %(b)s.") % {"a": source.label, "b": target.label}
@@ -455,7 +456,7 @@ def entity_unmerge(request: HttpRequest, merge_id: int) -> HttpResponse:
     try:
         services.unmerge_entities(acting_user=user, merge=merge)
     except RegisterValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, exc.text())
     else:
         messages.success(request, _("De samenvoeging is ongedaan gemaakt."))
     return redirect("register:entity-detail", entity_id=merge.source_id)

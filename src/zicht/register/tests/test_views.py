@@ -196,3 +196,14 @@ def test_hub_has_no_register(as_hub: None, client_for: Any) -> None:
     client = client_for("analist")
     assert client.get("/register/signalen/").status_code == 404
     assert client.get("/api/v1/signals").status_code == 404
+
+
+def test_link_an_existing_entity_from_the_signal_page(client_for: Any) -> None:
+    signal = make_signal()
+    entity = make_entity("vehicle", kenteken="AB-123-C")
+    client = client_for("analist")
+    url = reverse("register:signal-link-entity", args=[signal.pk])
+    client.post(url, {"entity_id": entity.pk, "role": "tussenpersoon"})
+    assert signal.links.get(entity=entity).role == "tussenpersoon"
+    response = client.post(url, {"entity_id": 999999, "role": "tussenpersoon"})
+    assert response.status_code == 404
