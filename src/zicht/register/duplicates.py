@@ -8,7 +8,7 @@ company's name. Each suggestion carries the reason in words, so the analyst can 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext as _
 
 from zicht.register import matching, schema
@@ -62,9 +62,19 @@ def suggestions(entities: Any, kind: str, properties: dict[str, Any]) -> list[Su
             candidates = candidates.none()  # a name alone is too weak to suggest a person
         if prefixes:
             blocking = Q()
+            shared: Any = Value(0)
             for prefix in prefixes:
                 blocking |= Q(name_prefixes__contains=prefix)
-            candidates = candidates.filter(blocking)
+                shared = shared + Case(
+                    When(name_prefixes__contains=prefix, then=Value(1)), default=Value(0)
+                )
+            # Most shared name prefixes first: with a common word ("Bouw", "Logistics") the
+            # blocking set is large, and an arbitrary cut could drop the real match.
+            candidates = (
+                candidates.filter(blocking)
+                .annotate(shared_prefixes=shared)
+                .order_by("-shared_prefixes", "id")
+            )
         threshold = matching.COMPANY_THRESHOLD if company else matching.PERSON_THRESHOLD
         for entity in candidates.only("id", "kind", "label", "name_key", "birth_date")[
             :MAX_CANDIDATES

@@ -527,3 +527,19 @@ def clean(scheme: str, value: str) -> str:
     except KeyError:
         raise ValueError(f"unknown identifier scheme {scheme!r}") from None
     return identifier_type.clean(value)
+
+
+def candidate_values(text: str) -> list[tuple[str, str]]:
+    """Every (scheme, stored value) that ``text`` is valid as, for searching by identifier."""
+    # The register stores branch numbers under "vestiging"; postcodes, house numbers and
+    # dates are too ambiguous to search on alone.
+    stored_as = {"kvk_branch": "vestiging"}
+    found = []
+    for scheme, identifier_type in TYPES.items():
+        if scheme in ("date", "house_number", "postcode"):
+            continue
+        try:
+            found.append((stored_as.get(scheme, scheme), identifier_type.clean(text)))
+        except IdentifierError:
+            continue
+    return found

@@ -5,8 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zicht.accounts.models import User
 from zicht.audit.models import AuditEntry
 from zicht.catalogue.models import ExploitationForm
-from zicht.register import access, duplicates, services, workflow
+from zicht.core.pagination import CappedPaginator
+from zicht.reference.models import Municipality
+from zicht.register import access, duplicates, identifiers, services, workflow
 from zicht.register.errors import RegisterValidationError
 from zicht.register.forms import (
     AttachmentForm,
@@ -33,6 +34,7 @@ from zicht.register.forms import (
 from zicht.register.models import (
     Attachment,
     Entity,
+    EntityIdentifier,
     EntityMerge,
     EntityRelation,
     Observation,
@@ -58,8 +60,11 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not _may_list(user):
         raise PermissionDenied
-    signals = access.signals_visible_to(user).select_related(
-        "municipality", "reporting_organisation"
+    # Municipality boundaries are large GeoJSON: never load them for a list.
+    signals = (
+        access.signals_visible_to(user)
+        .select_related("municipality", "reporting_organisation")
+        .defer("municipality__boundary")
     )
     status = request.GET.get("status", "")
     form_code = request.GET.get("vorm", "")
@@ -69,12 +74,15 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     if form_code:
         signals = signals.filter(forms__code=form_code)
     if query:
+        # A subquery on the small municipality table instead of an OR over a join, which
+        # would make the database scan every signal with its municipality.
+        municipalities = Municipality.objects.filter(name__icontains=query).values("pk")
         signals = signals.filter(
             Q(reference__icontains=query)
-            | Q(external_reference__iexact=query)
-            | Q(municipality__name__icontains=query)
+            | Q(external_reference=query)
+            | Q(municipality_id__in=municipalities)
         )
-    page = Paginator(signals.order_by("-received_on", "-id"), PAGE_SIZE).get_page(
+    page = CappedPaginator(signals.order_by("-received_on", "-id"), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
     params = request.GET.copy()
@@ -318,12 +326,19 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         from zicht.register import matching
 
         key = matching.name_key(query)
-        entities = entities.filter(
-            Q(label__icontains=query)
-            | Q(name_key__contains=key)
-            | Q(identifiers__value__iexact=query.replace(" ", ""))
-        ).distinct()
-    page = Paginator(entities.order_by("label", "id"), PAGE_SIZE).get_page(
+        # Identifiers are matched exactly in their stored form (through the index); the
+        # query is cleaned as every identifier type that accepts it.
+        condition = Q()
+        for scheme, value in identifiers.candidate_values(query):
+            condition |= Q(scheme=scheme, value=value)
+        by_identifier = (
+            EntityIdentifier.objects.filter(condition).values("entity_id") if condition else None
+        )
+        match = Q(label__icontains=query) | Q(name_key__contains=key)
+        if by_identifier is not None:
+            match |= Q(pk__in=by_identifier)
+        entities = entities.filter(match)
+    page = CappedPaginator(entities.order_by("label", "id"), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
     params = request.GET.copy()
@@ -461,5 +476,3 @@ def entity_unmerge(request: HttpRequest, merge_id: int) -> HttpResponse:
         messages.success(request, _("De samenvoeging is ongedaan gemaakt."))
     return redirect("register:entity-detail", entity_id=merge.source_id)
 
-
-__all__ = ["Prefetch"]

@@ -207,3 +207,29 @@ def test_link_an_existing_entity_from_the_signal_page(client_for: Any) -> None:
     assert signal.links.get(entity=entity).role == "tussenpersoon"
     response = client.post(url, {"entity_id": 999999, "role": "tussenpersoon"})
     assert response.status_code == 404
+
+
+def test_entity_search_by_name_and_by_identifier_in_any_notation(client_for: Any) -> None:
+    company = make_entity("company", name="Flex Uitzend B.V.", kvk="12345678")
+    account = make_entity("bank_account", iban="NL91ABNA0417164300")
+    client = client_for("analist")
+    by_name = client.get(reverse("register:entity-list"), {"q": "uitzend"}).content.decode()
+    assert company.label in by_name
+    by_iban = client.get(
+        reverse("register:entity-list"), {"q": "nl91 abna 0417 1643 00"}
+    ).content.decode()
+    assert f"/register/betrokkenen/{account.pk}/" in by_iban
+    assert f"/register/betrokkenen/{company.pk}/" not in by_iban
+
+
+def test_signal_search_by_municipality_name(client_for: Any) -> None:
+    signal = make_signal()
+    client = client_for("analist")
+    assert (
+        signal.reference
+        in client.get(reverse("register:signal-list"), {"q": "utrecht"}).content.decode()
+    )
+    assert (
+        signal.reference
+        not in client.get(reverse("register:signal-list"), {"q": "maastricht"}).content.decode()
+    )
