@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "zicht.catalogue",
     "zicht.accounts",
     "zicht.audit",
+    "zicht.transport",
     "zicht.register",
 ]
 

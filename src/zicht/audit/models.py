@@ -28,6 +28,12 @@ class AuditAction(models.TextChoices):
     OTP_RESET = "otp_reset", _("tweestapsverificatie gewist")
     PASSWORD_RESET_REQUEST = "password_reset_request", _("wachtwoordherstel aangevraagd")
     PASSWORD_CHANGE = "password_change", _("wachtwoord gewijzigd")
+    ENROLLMENT = "enrollment", _("node aangemeld")
+    KEY_ROTATION = "key_rotation", _("sleutels vervangen")
+    KEY_REVOCATION = "key_revocation", _("node ingetrokken")
+    TRANSPORT_REJECTED = "transport_rejected", _("transportverzoek geweigerd")
+    MESSAGE_SENT = "message_sent", _("bericht verzonden")
+    MESSAGE_RECEIVED = "message_received", _("bericht ontvangen")
 
 
 SECURITY_ACTIONS = frozenset(
@@ -42,6 +48,10 @@ SECURITY_ACTIONS = frozenset(
         AuditAction.OTP_RESET,
         AuditAction.PASSWORD_RESET_REQUEST,
         AuditAction.PASSWORD_CHANGE,
+        AuditAction.ENROLLMENT,
+        AuditAction.KEY_ROTATION,
+        AuditAction.KEY_REVOCATION,
+        AuditAction.TRANSPORT_REJECTED,
     }
 )
 

@@ -76,6 +76,11 @@ def build_api(role: str) -> NinjaAPI:
     api.add_router("/reference", reference_router())
     api.add_router("/audit", audit_router())
     api.add_router("/catalogue", catalogue_router())
+    if role == "hub":
+        from zicht.transport.api import build_router as transport_router
+
+        # Nodes call the hub; the hub never calls a node, so nodes have no transport API.
+        api.add_router("/transport", transport_router())
     if role == "node":
         # Personal data exist only on nodes: the hub's contract has no register at all.
         api.add_router("/", register_router())

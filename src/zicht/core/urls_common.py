@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from zicht.core import views
 from zicht.core.api import build_api
 from zicht.core.problems import problem
+from zicht.transport import urls as transport_urls
 
 
 def _open_to_anonymous(patterns: list[Any]) -> None:
@@ -42,6 +43,8 @@ def common_patterns(role: str) -> tuple[NinjaAPI, list[URLPattern | URLResolver]
         path("beheer/audit/", include("zicht.audit.urls")),
         path("referentie/", include("zicht.reference.urls")),
         path("catalogus/", include("zicht.catalogue.urls")),
+        # The hub's network page or a node's connection page: one route list per role.
+        path("", include((transport_urls.patterns_for(role), "transport"))),
     ]
     if role == "node":
         # Personal data live only on nodes: the register is not routed on the hub at all.

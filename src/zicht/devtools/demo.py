@@ -4,7 +4,10 @@ Run as ``python -m zicht.devtools.demo --nodes N`` (``make demo``). Every instan
 own SQLite database under ``var/<instance>/``. Preparing an instance (migrate, then
 ``setup_instance --demo``) is skipped when ``var/<instance>/ready.stamp`` holds the current
 fingerprint, so a second start only has to boot the servers. Each instance is served by its
-own gunicorn process; Ctrl-C or SIGTERM stops them all.
+own gunicorn process. Once the servers answer, every node that is not yet enrolled at the
+hub gets an enrollment code, enrolls and is approved (automatically: the demo only), and
+each node gets a ``zicht transport_worker`` next to its server. Ctrl-C or SIGTERM stops
+them all.
 """
 
 import argparse
@@ -26,12 +29,14 @@ from types import FrameType
 
 import zicht
 from zicht.regions import REGIONS, RegionInfo
+from zicht.transport.demo import APPROVE, ENROLL, enrollment_step
 
 # Bump when what setup_instance creates changes in a way the fingerprint cannot see.
 SETUP_VERSION = 1
 PREPARE_JOBS = 2  # instances prepared at once; migrate is CPU-bound and these are 2-core boxes
 HEALTH_TIMEOUT_SECONDS = 120.0
 STOP_GRACE_SECONDS = 10.0
+WORKER_INTERVAL_SECONDS = "2"  # how often each node's transport worker polls the hub
 PACKAGE_DIR = Path(zicht.__file__).resolve().parent
 DEFAULT_VAR_DIR = PACKAGE_DIR.parent.parent / "var"
 
@@ -234,6 +239,90 @@ def stop_all(servers: dict[Instance, subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
+def run_command(instance: Instance, args: list[str], *, var_dir: Path, hub_port: int) -> str:
+    """Run ``zicht <args>`` for an instance; its stdout, or DemoError with the output."""
+    log_path = var_dir / instance.name / "transport.log"
+    result = subprocess.run(
+        [sys.executable, "-m", "zicht.manage", *args],
+        env=instance_env(instance, var_dir=var_dir, hub_port=hub_port),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write(f"$ zicht {' '.join(args[:1])} ...\n{result.stdout}{result.stderr}")
+    if result.returncode != 0:
+        raise DemoError(
+            f"`zicht {args[0]}` failed for {instance.name} (exit {result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
+        )
+    return result.stdout
+
+
+def enroll_nodes(instances: Sequence[Instance], *, var_dir: Path, hub_port: int) -> int:
+    """Enroll and approve the nodes the hub does not trust yet; how many were enrolled.
+
+    Approval is automatic here because this is the demo: in production the hub's beheerder
+    approves after comparing key fingerprints with the node's beheerder.
+    """
+    hub = next(inst for inst in instances if inst.role == "hub")
+    nodes = {inst.region.code: inst for inst in instances if inst.region is not None}
+    steps = {
+        region: enrollment_step(
+            hub_db=var_dir / hub.name / "db.sqlite3",
+            node_db=var_dir / inst.name / "db.sqlite3",
+            region=region,
+        )
+        for region, inst in nodes.items()
+    }
+    to_enroll = [region for region, step in steps.items() if step == ENROLL]
+    to_approve = [region for region, step in steps.items() if step in (ENROLL, APPROVE)]
+    if not to_approve:
+        return 0
+    if to_enroll:
+        print(f"Enrolling {len(to_enroll)} nodes at the hub ...", flush=True)
+        output = run_command(
+            hub,
+            ["create_enrollment_code", "-v", "0", *_region_args(to_enroll)],
+            var_dir=var_dir,
+            hub_port=hub_port,
+        )
+        codes = dict(line.split() for line in output.splitlines() if line.strip())
+        hub_url = f"http://127.0.0.1:{hub_port}"
+
+        def _enroll(region: str) -> str:
+            args = ["enroll", "--hub", hub_url, "--code", codes[region], "--timeout", "0"]
+            # --force: a node whose hub database was reset enrolls again with new keys.
+            return run_command(
+                nodes[region], [*args, "--force"], var_dir=var_dir, hub_port=hub_port
+            )
+
+        with ThreadPoolExecutor(max_workers=PREPARE_JOBS) as pool:
+            list(pool.map(_enroll, to_enroll))
+    run_command(
+        hub, ["approve_node", *_region_args(to_approve)], var_dir=var_dir, hub_port=hub_port
+    )
+    return len(to_enroll)
+
+
+def _region_args(regions: Sequence[str]) -> list[str]:
+    return [arg for region in regions for arg in ("--region", region)]
+
+
+def start_worker(instance: Instance, *, var_dir: Path, hub_port: int) -> subprocess.Popen[bytes]:
+    with (var_dir / instance.name / "worker.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "zicht.manage", "transport_worker",
+             "--interval", WORKER_INTERVAL_SECONDS],
+            env=instance_env(instance, var_dir=var_dir, hub_port=hub_port),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
 def print_table(
     instances: Sequence[Instance], *, elapsed: float, prepared: int, var_dir: Path
 ) -> None:
@@ -265,6 +354,7 @@ def run(nodes: int, *, var_dir: Path, base_port: int) -> int:
     started = time.monotonic()
     instances = network(nodes, base_port)
     servers: dict[Instance, subprocess.Popen[bytes]] = {}
+    workers: dict[Instance, subprocess.Popen[bytes]] = {}
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     try:
@@ -286,14 +376,26 @@ def run(nodes: int, *, var_dir: Path, base_port: int) -> int:
         for inst in instances:
             servers[inst] = start_server(inst, var_dir=var_dir, hub_port=base_port)
         wait_healthy(servers, var_dir=var_dir, timeout=HEALTH_TIMEOUT_SECONDS)
+        enrolled = enroll_nodes(instances, var_dir=var_dir, hub_port=base_port)
+        for inst in instances:
+            if inst.role == "node":
+                workers[inst] = start_worker(inst, var_dir=var_dir, hub_port=base_port)
         elapsed = time.monotonic() - started
         print_table(instances, elapsed=elapsed, prepared=prepared, var_dir=var_dir)
+        if workers:
+            print(
+                f"Network: {len(workers)} nodes enrolled at the hub ({enrolled} just now), "
+                "each with a transport worker (var/<instance>/worker.log).\n"
+                f"Their status: http://localhost:{base_port}/netwerk/ on the hub.\n",
+                flush=True,
+            )
         while True:
-            for inst, proc in servers.items():
+            for inst, proc in [*servers.items(), *workers.items()]:
                 if proc.poll() is not None:
-                    log = var_dir / inst.name / "server.log"
+                    kind = "worker" if workers.get(inst) is proc else "server"
+                    log = var_dir / inst.name / f"{kind}.log"
                     raise DemoError(
-                        f"{inst.name} stopped unexpectedly (exit {proc.returncode}); "
+                        f"{inst.name} ({kind}) stopped unexpectedly (exit {proc.returncode}); "
                         f"last lines of {log}:\n{tail(log)}"
                     )
             time.sleep(0.5)
@@ -303,6 +405,8 @@ def run(nodes: int, *, var_dir: Path, base_port: int) -> int:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
+        # Workers first: they talk to the hub, which should still be there to answer.
+        stop_all(workers)
         stop_all(servers)
 
 
