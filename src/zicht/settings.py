@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "zicht.audit",
     "zicht.transport",
     "zicht.register",
+    "zicht.cases",
 ]
 
 MIDDLEWARE = [

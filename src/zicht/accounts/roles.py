@@ -39,11 +39,46 @@ REGISTER_WRITE = (
 TRANSPORT_VIEW = ("transport.view_network",)
 TRANSPORT_ADMIN = ("transport.view_network", "transport.manage_nodes", "transport.view_connection")
 
+# Cases: the RIEC bureau sees every case; a partner user sees a case only while their
+# organisation takes part in it (zicht.cases.access). The coordinator manages partners and
+# access requests and closes and reopens cases.
+CASES_PARTNER = ("cases.view_case",)
+CASES_READ = ("cases.view_case", "cases.view_all_cases")
+CASES_WORK = ("cases.add_case", "cases.work_case", "cases.export_case")
+CASES_MANAGE = ("cases.manage_case",)
+
+# The regional dashboard shows aggregate figures only (zicht.insight).
+INSIGHT_VIEW = ("insight.view_dashboard",)
+
 DEFAULT_ROLES: tuple[RoleSpec, ...] = (
-    RoleSpec(ANALYST, "Analist", "Analyst", (*REGISTER_READ, *REGISTER_WRITE, *TRANSPORT_VIEW)),
-    RoleSpec(COORDINATOR, "Coördinator", "Coordinator", (*REGISTER_READ, *REGISTER_WRITE)),
-    RoleSpec(PARTNER, "Partner", "Partner", ("register.submit_signal",)),
-    RoleSpec(DATA_STEWARD, "Data steward", "Data steward", ()),
+    RoleSpec(
+        ANALYST,
+        "Analist",
+        "Analyst",
+        (
+            *REGISTER_READ,
+            *REGISTER_WRITE,
+            *TRANSPORT_VIEW,
+            *CASES_READ,
+            *CASES_WORK,
+            *INSIGHT_VIEW,
+        ),
+    ),
+    RoleSpec(
+        COORDINATOR,
+        "Coördinator",
+        "Coordinator",
+        (
+            *REGISTER_READ,
+            *REGISTER_WRITE,
+            *CASES_READ,
+            *CASES_WORK,
+            *CASES_MANAGE,
+            *INSIGHT_VIEW,
+        ),
+    ),
+    RoleSpec(PARTNER, "Partner", "Partner", ("register.submit_signal", *CASES_PARTNER)),
+    RoleSpec(DATA_STEWARD, "Data steward", "Data steward", INSIGHT_VIEW),
     RoleSpec(
         ADMINISTRATOR,
         "Beheerder",
@@ -55,5 +90,5 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             *TRANSPORT_ADMIN,
         ),
     ),
-    RoleSpec(READ_ONLY, "Alleen-lezen", "Read-only", REGISTER_READ),
+    RoleSpec(READ_ONLY, "Alleen-lezen", "Read-only", (*REGISTER_READ, *CASES_READ, *INSIGHT_VIEW)),
 )

@@ -83,7 +83,10 @@ def build_api(role: str) -> NinjaAPI:
         api.add_router("/transport", transport_router())
     if role == "node":
         # Personal data exist only on nodes: the hub's contract has no register at all.
+        from zicht.cases.api import build_router as cases_router
+
         api.add_router("/", register_router())
+        api.add_router("/", cases_router())
     return api
 
 

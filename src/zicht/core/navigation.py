@@ -4,6 +4,7 @@ Apps add their entries in ``AppConfig.ready`` through :func:`register`, so the b
 template needs no knowledge of which features exist.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ class NavItem:
     permission: str | tuple[str, ...] | None = None
     where: str = "both"  # "hub", "node" or "both"
     order: int = 100
+    # A number shown beside the label (e.g. unread notifications); hidden when 0.
+    badge: Callable[[Any], int] | None = None
 
 
 _ITEMS: list[NavItem] = []
@@ -30,7 +33,7 @@ def register(item: NavItem) -> None:
         _ITEMS.append(item)
 
 
-def items_for(user: Any) -> list[dict[str, str]]:
+def items_for(user: Any) -> list[dict[str, Any]]:
     if not getattr(user, "is_authenticated", False):
         return []
     role = settings.ZICHT_ROLE
@@ -42,6 +45,11 @@ def items_for(user: Any) -> list[dict[str, str]]:
         if needed and not any(user.has_perm(p) for p in needed):
             continue
         visible.append(
-            {"url": reverse(item.url_name), "label": str(item.label), "name": item.url_name}
+            {
+                "url": reverse(item.url_name),
+                "label": str(item.label),
+                "name": item.url_name,
+                "badge": item.badge(user) if item.badge else 0,
+            }
         )
     return visible

@@ -49,4 +49,5 @@ def common_patterns(role: str) -> tuple[NinjaAPI, list[URLPattern | URLResolver]
     if role == "node":
         # Personal data live only on nodes: the register is not routed on the hub at all.
         patterns.append(path("register/", include("zicht.register.urls")))
+        patterns.append(path("casussen/", include("zicht.cases.urls")))
     return api, patterns
