@@ -32,7 +32,10 @@ from zicht.regions import REGIONS, RegionInfo
 from zicht.transport.demo import APPROVE, ENROLL, enrollment_step
 
 # Bump when what setup_instance creates changes in a way the fingerprint cannot see.
-SETUP_VERSION = 1
+SETUP_VERSION = 2
+# Synthetic signals for the whole country; each node generates its population share.
+DEMO_NATIONAL_SIGNALS = 3000
+DEMO_SEED = 1
 PREPARE_JOBS = 2  # instances prepared at once; migrate is CPU-bound and these are 2-core boxes
 HEALTH_TIMEOUT_SECONDS = 120.0
 STOP_GRACE_SECONDS = 10.0
@@ -76,7 +79,10 @@ def fingerprint() -> str:
     """What a prepared database depends on: migrations, data files, setup code, version."""
     digest = hashlib.sha256(f"{zicht.__version__}:{SETUP_VERSION}".encode())
     files = sorted(PACKAGE_DIR.glob("*/migrations/*.py")) + sorted(PACKAGE_DIR.glob("*/data/*"))
+    files += sorted(PACKAGE_DIR.glob("register/demo_data/*.py"))
     files += [
+        PACKAGE_DIR / "register" / "management" / "commands" / "generate_demo_data.py",
+        PACKAGE_DIR / "cases" / "demo_data.py",
         PACKAGE_DIR / "accounts" / "demo.py",
         PACKAGE_DIR / "accounts" / "management" / "commands" / "setup_instance.py",
     ]
@@ -138,6 +144,22 @@ def check_ports_free(instances: Sequence[Instance]) -> None:
                 ) from exc
 
 
+def setup_steps(instance: Instance, inst_dir: Path) -> list[list[str]]:
+    """The commands that prepare an instance: schema, users, and on nodes a synthetic register."""
+    steps = [["migrate", "--noinput"], ["setup_instance", "--demo"]]
+    if instance.region is not None:
+        steps += [
+            [
+                "generate_demo_data",
+                "--national", str(DEMO_NATIONAL_SIGNALS),
+                "--seed", str(DEMO_SEED),
+                "--ground-truth", str(inst_dir / "ground-truth.json"),
+            ],
+            ["generate_demo_cases", "--seed", str(DEMO_SEED)],
+        ]  # fmt: skip
+    return steps
+
+
 def prepare(instance: Instance, *, var_dir: Path, hub_port: int, stamp_value: str) -> bool:
     """Migrate and set up one instance unless its stamp is current; True if work was done."""
     inst_dir = var_dir / instance.name
@@ -150,7 +172,7 @@ def prepare(instance: Instance, *, var_dir: Path, hub_port: int, stamp_value: st
     env = instance_env(instance, var_dir=var_dir, hub_port=hub_port)
     log_path = inst_dir / "setup.log"
     with log_path.open("w", encoding="utf-8") as log:
-        for args in (["migrate", "--noinput"], ["setup_instance", "--demo"]):
+        for args in setup_steps(instance, inst_dir):
             command = [sys.executable, "-m", "zicht.manage", *args]
             log.write(f"$ zicht {' '.join(args)}\n")
             log.flush()

@@ -71,3 +71,9 @@ def test_htmx_is_vendored_and_served() -> None:
 
     assert finders.find("core/vendor/htmx-2.0.11.min.js")
     assert finders.find("core/vendor/htmx-LICENSE.txt")
+
+
+def test_dutch_even_when_the_browser_asks_for_english(client_for: Any) -> None:
+    client = client_for("analist")
+    page = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="nl"' in page.content.decode()
