@@ -6,6 +6,7 @@ this module only turns them into Django settings. See ``docs/configuration.md``.
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +39,15 @@ ZICHT_ALLOW_BSN = CONFIG.allow_bsn
 # offence codes then apply on no date (zicht.catalogue.offences). A plain setting on purpose:
 # it changes with the law, not per deployment.
 ZICHT_OFFENCE_273FA_IN_FORCE: date | None = None
+# Retention periods of the register in days, applied daily by `zicht apply_retention`
+# (zicht.register.retention). Placeholders: the real terms come from the privacy protocol and
+# are set by the joint controllers (docs/adr/0007-retention-periods.md). A signal status that
+# is not listed is never deleted automatically; None switches a record type off.
+ZICHT_RETENTION: dict[str, Any] = {
+    "signal": {"afgewezen": 365, "gesloten": 5 * 365},  # after the last status change
+    "entity_unlinked": 183,  # after the last change, once no signal refers to the entity
+    "import_job": 30,  # import reports (row errors), after the upload
+}
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug

@@ -5,13 +5,26 @@ trail is complete whichever channel (web form, API, import, demo data) made the 
 """
 
 import hashlib
-from collections.abc import Iterable
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,13 +35,19 @@ from zicht.catalogue.models import ExploitationForm, Indicator, RouteStep, Secto
 from zicht.core.instance import own_region
 from zicht.reference.models import Municipality
 from zicht.register import schema, workflow
-from zicht.register.errors import RegisterValidationError
+from zicht.register.errors import (
+    BulkValidationError,
+    ImportValidationError,
+    RegisterValidationError,
+)
 from zicht.register.models import (
     Attachment,
     Entity,
     EntityIdentifier,
     EntityMerge,
     EntityRelation,
+    ImportJob,
+    ImportStatus,
     IndicatorObservation,
     Observation,
     ReferenceCounter,
@@ -517,3 +536,756 @@ def audit_bulk_import(*, acting_user: User | None, signal_ids: Iterable[int], so
             "count": len(ids),
         },
     )
+
+
+# --- Bulk registration (imports, synthetic data) ---------------------------------------------
+
+if TYPE_CHECKING:  # these modules import this one; at run time they are imported in functions
+    from zicht.register.bulk import BatchPlan, PlannedEntity, PlannedSignal
+    from zicht.register.importing import Lookups
+
+logger = logging.getLogger(__name__)
+
+SQLITE_CACHE_KIB = 128 * 1024
+# Rows per INSERT round; memory stays flat whatever the size of the batch.
+BULK_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    created: int
+    # Items whose organisation had already registered their external reference.
+    skipped: int
+    signal_ids: list[int]
+    entities_created: int
+    # Entities already in the register that the batch linked to (same identifier).
+    entities_reused: int
+
+
+def bulk_register_signals(
+    *, acting_user: User | None, items: list[SignalInput], source: str
+) -> BulkResult:
+    """Register many signals in one transaction, with one audit entry for the batch.
+
+    Every item is checked first (the rules of :func:`resolve_signal_input`, see
+    :mod:`zicht.register.bulk`); any problem raises BulkValidationError with the problems of
+    every item and nothing is written. Items whose organisation already registered their
+    external reference are skipped, so re-importing a file is safe; the same external
+    reference twice within the batch is an error. ``source`` names the batch in the audit
+    entry and in each signal's first history line.
+    """
+    from zicht.register import bulk
+
+    with bulk.paused_gc():
+        plan = bulk.plan_batch(items)
+        return write_bulk_plan(acting_user=acting_user, plan=plan, source=source)
+
+
+def write_bulk_plan(*, acting_user: User | None, plan: "BatchPlan", source: str) -> BulkResult:
+    """Store a checked :class:`zicht.register.bulk.BatchPlan`: all or nothing, audited once."""
+    from zicht.register import bulk
+
+    with transaction.atomic():
+        # Checked again inside the transaction: another import may have stored some of these
+        # since the plan was made.
+        registered = bulk.existing_references([s.data for s in plan.signals])
+        signals = [
+            s
+            for s in plan.signals
+            if not (
+                s.data.external_reference
+                and (s.data.reporting_organisation.pk, s.data.external_reference) in registered
+            )
+        ]
+        skipped = len(plan.skipped) + len(plan.signals) - len(signals)
+        if not signals:
+            return BulkResult(0, skipped, [], 0, 0)
+        now = timezone.now()
+        with _large_sqlite_cache():
+            return _write_plan(acting_user, plan, signals, skipped, source, now)
+
+
+@contextmanager
+def _large_sqlite_cache() -> Iterator[None]:
+    # SQLite's default page cache (2 MB) is too small for the indexes a large batch inserts
+    # into at random places (names, dates); pages would be written and read again.
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _write_plan(
+    acting_user: User | None,
+    plan: "BatchPlan",
+    signals: list["PlannedSignal"],
+    skipped: int,
+    source: str,
+    now: datetime,
+) -> BulkResult:
+    # The reference counter is written first: from here on this transaction holds
+    # SQLite's write lock, which _reserve_ids relies on.
+    references = _reserve_references(len(signals))
+    signal_ids = _reserve_ids(Signal, len(signals))
+    _insert_signals(acting_user, signals, signal_ids, references, source, now)
+    entity_ids, created, reused = _insert_entities(acting_user, plan.entities, signals, now)
+    links = sorted(
+        {
+            (signal_id, entity_id, role)
+            for signal, signal_id in zip(signals, signal_ids, strict=True)
+            for role, entity_id in (
+                *((role, entity_ids[i]) for role, i in signal.new_links),
+                *signal.existing_links,
+            )
+        }
+    )
+    user_id = acting_user.pk if acting_user else None
+    _fast_insert(
+        SignalEntity,
+        ["signal_id", "entity_id", "role", "created_by_id"],
+        ((s, e, r, user_id) for s, e, r in links),
+        now=now,
+    )
+    audit_bulk_import(acting_user=acting_user, signal_ids=signal_ids, source=source)
+    return BulkResult(len(signal_ids), skipped, signal_ids, created, reused)
+
+
+def _reserve_references(count: int) -> list[str]:
+    # One counter update for the whole batch; the row lock keeps numbers unique.
+    year = timezone.localdate().year
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    prefix = REGION_PREFIXES[own_region().code]
+    return [f"{prefix}-{year}-{n:06d}" for n in range(first, first + count)]
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for ``count`` new rows, so that rows pointing at them can be built at once.
+
+    PostgreSQL hands them out from the table's sequence. SQLite has no sequence to draw from,
+    but the caller holds its write lock, so nobody else inserts until we commit; ids continue
+    after both the highest id and sqlite_sequence (AUTOINCREMENT), so an id of a row that
+    retention deleted is never used again (tombstones refer to it).
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"bulk registration on {connection.vendor}")
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608 - a model's table name
+        top = int(cursor.fetchone()[0])
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        top = max(top, int(row[0]) if row else 0)
+        return list(range(top + 1, top + 1 + count))
+
+
+_CONVERTED_FIELDS = (models.DateField, models.JSONField)  # DateTimeField is a DateField
+
+
+def _fast_insert(
+    model: type[models.Model], names: list[str], rows: Iterable[tuple[Any, ...]], *, now: datetime
+) -> None:
+    """Insert plain tuples of the fields ``names`` (attnames), bypassing model instances.
+
+    bulk_create spends most of a 100,000-signal import building model instances and SQL; this
+    path sends the values straight to the driver (COPY on PostgreSQL, executemany on SQLite).
+    Every other column gets the field's default (``now`` for auto_now fields), so a field
+    added to a model later is filled as the ORM would fill it; a new required field without
+    a default raises here instead of half-way through an import.
+    """
+    # The wrapper itself, not the proxy: the proxy looks the connection up on every access.
+    db = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    by_name = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_name[name] for name in names]
+    extra: list[tuple[models.Field[Any, Any], Any]] = []
+    for f in meta.concrete_fields:
+        if f.attname in names or f.primary_key:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value: Any = now
+        elif f.has_default():
+            value = f.get_default()
+        elif f.null:
+            value = None
+        else:
+            raise RuntimeError(f"{meta.label}.{f.name} needs a value in a bulk insert")
+        extra.append((f, f.get_db_prep_save(value, db)))
+    convert = [(i, f) for i, f in enumerate(fields) if isinstance(f, _CONVERTED_FIELDS)]
+    extra_values = tuple(value for _f, value in extra)
+    columns = [f.column for f in fields] + [f.column for f, _value in extra]
+    quote = db.ops.quote_name
+    table = quote(meta.db_table)
+    column_list = ", ".join(quote(c) for c in columns)
+
+    # Dates repeat a lot (one "now", a few hundred days): convert each distinct value once.
+    memo: dict[tuple[int, Any], Any] = {}
+
+    def db_value(i: int, f: "models.Field[Any, Any]", value: Any) -> Any:
+        if isinstance(value, dict | list):
+            return f.get_db_prep_save(value, db)
+        key = (i, value)
+        if key not in memo:
+            memo[key] = f.get_db_prep_save(value, db)
+        return memo[key]
+
+    def prepared(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if not convert:
+            return [row + extra_values for row in batch]
+        result = []
+        for row in batch:
+            values = list(row)
+            for i, f in convert:
+                values[i] = db_value(i, f, values[i])
+            result.append(tuple(values) + extra_values)
+        return result
+
+    from zicht.register import bulk
+
+    with db.cursor() as cursor:
+        for batch in bulk.chunks(rows, BULK_CHUNK):
+            if db.vendor == "postgresql":
+                # COPY is several times faster than INSERT for many rows.
+                with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                    for row in prepared(batch):
+                        copy.write_row(row)
+            else:
+                placeholders = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",  # noqa: S608 - names from the model
+                    prepared(batch),
+                )
+
+
+def _insert_signals(
+    acting_user: User | None,
+    signals: list["PlannedSignal"],
+    signal_ids: list[int],
+    references: list[str],
+    source: str,
+    now: datetime,
+) -> None:
+    user_id = acting_user.pk if acting_user else None
+    pairs = list(zip(signals, signal_ids, strict=True))
+    _fast_insert(
+        Signal,
+        [
+            "id",
+            "reference",
+            "external_reference",
+            "received_on",
+            "reporting_organisation_id",
+            "reporter_role",
+            "submitted_by_id",
+            "municipality_id",
+            "out_of_region",
+            "sector_id",
+            "route_step_id",
+            "description",
+            "confidentiality",
+            "purpose",
+            "legal_ground",
+            "status",
+            "status_changed_at",
+        ],
+        (
+            (
+                signal_id,
+                reference,
+                s.data.external_reference,
+                s.data.received_on,
+                s.data.reporting_organisation.pk,
+                s.data.reporter_role,
+                user_id,
+                s.municipality_id,
+                s.data.out_of_region,
+                s.sector_id,
+                s.route_step_id,
+                s.data.description,
+                s.data.confidentiality,
+                s.data.purpose,
+                s.data.legal_ground,
+                SignalStatus.RECEIVED.value,
+                now,
+            )
+            for (s, signal_id), reference in zip(pairs, references, strict=True)
+        ),
+        now=now,
+    )
+    form_link = Signal.forms.through
+    _fast_insert(
+        form_link,
+        ["signal_id", "exploitationform_id"],
+        ((signal_id, form_id) for s, signal_id in pairs for form_id in s.form_ids),
+        now=now,
+    )
+    _fast_insert(
+        IndicatorObservation,
+        ["signal_id", "indicator_id", "observation"],
+        ((signal_id, i, value) for s, signal_id in pairs for i, value in s.observations),
+        now=now,
+    )
+    reason = _("Geregistreerd via %(channel)s") % {"channel": source}
+    _fast_insert(
+        SignalStatusChange,
+        ["signal_id", "from_status", "to_status", "reason", "changed_by_id", "changed_at"],
+        (
+            (signal_id, "", SignalStatus.RECEIVED.value, reason, user_id, now)
+            for signal_id in signal_ids
+        ),
+        now=now,
+    )
+
+
+def _insert_entities(
+    acting_user: User | None,
+    planned: list["PlannedEntity"],
+    signals: list["PlannedSignal"],
+    now: datetime,
+) -> tuple[dict[int, int], int, int]:
+    """Create the planned entities that the signals use; planned index → entity id."""
+    from zicht.register import bulk
+
+    used = sorted({i for s in signals for _role, i in s.new_links})
+    entity_ids: dict[int, int] = {}
+    new: list[int] = []
+    for i in used:
+        existing_id = planned[i].existing_id
+        if existing_id is not None:
+            entity_ids[i] = existing_id
+        else:
+            new.append(i)
+    ids = _reserve_ids(Entity, len(new)) if new else []
+    entity_ids.update(zip(new, ids, strict=True))
+    user_id = acting_user.pk if acting_user else None
+
+    derived = bulk.DerivedFields()
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        for i, pk in zip(new, ids, strict=True):
+            entity = planned[i]
+            label, name_key, name_prefixes, birth_date = derived(entity.kind, entity.properties)
+            yield (
+                pk,
+                entity.kind,
+                label,
+                entity.properties,
+                name_key,
+                name_prefixes,
+                birth_date,
+                user_id,
+            )
+
+    _fast_insert(
+        Entity,
+        [
+            "id",
+            "kind",
+            "label",
+            "properties",
+            "name_key",
+            "name_prefixes",
+            "birth_date",
+            "created_by_id",
+        ],
+        rows(),
+        now=now,
+    )
+    _fast_insert(
+        EntityIdentifier,
+        ["entity_id", "scheme", "value"],
+        (
+            (pk, scheme, value)
+            for i, pk in zip(new, ids, strict=True)
+            for scheme, value in planned[i].identifiers
+        ),
+        now=now,
+    )
+    return entity_ids, len(new), len(used) - len(new)
+
+
+# --- Importing files (zicht import_signals, the upload page) ---------------------------------
+
+# Rows with errors kept in an import's report; a file that is wrong throughout says so after
+# these, the count says how many more.
+MAX_STORED_ERRORS = 1000
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+ImportProgress = Callable[[str, int, int], None]  # (ImportStatus value, done, total)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    rows: int
+    # With dry_run: what would be created and linked.
+    created: int
+    skipped: int
+    entities_created: int
+    entities_reused: int
+    dry_run: bool
+    signal_ids: list[int]
+
+
+def import_lookups(default_organisation: Organisation | None) -> "Lookups":
+    from zicht.register.importing import Lookups
+
+    organisations = {o.name.lower(): o for o in Organisation.objects.filter(is_active=True)}
+    by_name: dict[str, str | None] = {}
+    for code, name in Municipality.objects.values_list("code", "name"):
+        key = name.lower()
+        # A name that two municipalities share is ambiguous; the CBS code still works.
+        by_name[key] = None if key in by_name else code
+    return Lookups(
+        organisations=organisations,
+        municipality_codes={k: v for k, v in by_name.items() if v is not None},
+        default_organisation=default_organisation,
+    )
+
+
+def import_signals_file(
+    *,
+    acting_user: User | None,
+    content: bytes,
+    filename: str,
+    default_organisation: Organisation | None = None,
+    dry_run: bool = False,
+    progress: ImportProgress | None = None,
+) -> ImportOutcome:
+    """Import a CSV or XLSX file of signals: every row or none (one transaction, one audit entry).
+
+    Raises ImportValidationError with the problems of every bad row (row numbers as a
+    spreadsheet shows them). ``dry_run`` checks everything and writes nothing.
+    """
+    from zicht.register import bulk
+
+    with bulk.paused_gc():
+        return _import_signals_file(
+            acting_user=acting_user,
+            content=content,
+            filename=filename,
+            default_organisation=default_organisation,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+
+def _import_signals_file(
+    *,
+    acting_user: User | None,
+    content: bytes,
+    filename: str,
+    default_organisation: Organisation | None,
+    dry_run: bool,
+    progress: ImportProgress | None,
+) -> ImportOutcome:
+    from zicht.register import bulk, importing
+
+    def report(phase: str) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(phase, done, total)
+
+    sheet = importing.read_sheet(content, filename)
+    if not sheet.rows:
+        raise ImportValidationError({1: [_("Het bestand bevat geen rijen met signalen.")]})
+    parsed = importing.parse_rows(
+        sheet, import_lookups(default_organisation), progress=report(ImportStatus.READING)
+    )
+    del sheet  # every cell of the file as text: the largest object of a large import
+    errors = {row: list(messages) for row, messages in parsed.errors.items()}
+    plan = None
+    try:
+        plan = bulk.plan_batch(parsed.items, progress=report(ImportStatus.CHECKING))
+    except BulkValidationError as exc:
+        for index, item_errors in exc.errors.items():
+            errors.setdefault(parsed.rows[index], []).extend(
+                importing.service_messages(item_errors, parsed.items[index], parsed.slots[index])
+            )
+    if errors or plan is None:
+        raise ImportValidationError(errors)
+    if dry_run:
+        reused = sum(1 for e in plan.entities if e.existing_id is not None)
+        return ImportOutcome(
+            rows=parsed.total_rows,
+            created=len(plan.signals),
+            skipped=len(plan.skipped),
+            entities_created=len(plan.entities) - reused,
+            entities_reused=reused,
+            dry_run=True,
+            signal_ids=[],
+        )
+    if progress is not None:
+        progress(ImportStatus.WRITING, 0, len(plan.signals))
+    # The file's hash names the batch without its name, which may hold personal data.
+    source = f"import {hashlib.sha256(content).hexdigest()[:12]}"
+    result = write_bulk_plan(acting_user=acting_user, plan=plan, source=source)
+    return ImportOutcome(
+        rows=parsed.total_rows,
+        created=result.created,
+        skipped=result.skipped,
+        entities_created=result.entities_created,
+        entities_reused=result.entities_reused,
+        dry_run=False,
+        signal_ids=result.signal_ids,
+    )
+
+
+def create_import_job(
+    *,
+    acting_user: User | None,
+    upload: UploadedFile,
+    organisation: Organisation | None,
+    dry_run: bool,
+) -> ImportJob:
+    """Store an uploaded file privately and queue its import (run by run_import_job)."""
+    if upload.size is None or upload.size > MAX_IMPORT_BYTES:
+        raise RegisterValidationError(
+            {"file": [_("Een importbestand mag hoogstens 200 MB zijn; splits het op.")]}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        job = ImportJob(
+            token=secrets.token_hex(16),
+            original_name=(upload.name or "bestand")[:255],
+            sha256=digest.hexdigest(),
+            organisation=organisation,
+            dry_run=dry_run,
+            created_by=acting_user,
+        )
+        job.file.save(job.token, upload, save=False)
+        try:
+            job.save()
+        except IntegrityError:
+            job.file.delete(save=False)
+            raise
+        _audit(AuditAction.CREATE, acting_user, job, dry_run=dry_run, sha256=job.sha256)
+        return job
+
+
+def run_import_job(*, job_id: int) -> ImportJob:
+    """Run a queued import to the end; the uploaded file is deleted whatever the outcome.
+
+    Safe to call twice: only the call that moves the job out of the queue does the work.
+    """
+    if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.READING, updated_at=timezone.now()
+    ):
+        return ImportJob.objects.get(pk=job_id)
+    job = ImportJob.objects.select_related("created_by", "organisation").get(pk=job_id)
+    jobs = ImportJob.objects.filter(pk=job_id)
+
+    last_phase, last_time = "", 0.0
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # At most twice a second, and best effort: on SQLite another import's write
+        # transaction holds the lock, and a progress bar is not worth failing an import for.
+        nonlocal last_phase, last_time
+        now = time.monotonic()
+        if phase == last_phase and now - last_time < 0.5 and done < total:
+            return
+        last_phase, last_time = phase, now
+        try:
+            jobs.update(
+                status=phase, processed_rows=done, total_rows=total, updated_at=timezone.now()
+            )
+        except DatabaseError:
+            logger.warning("import job %s: progress not recorded", job_id, exc_info=True)
+
+    try:
+        with job.file.open("rb") as handle:
+            content = handle.read()
+        outcome = import_signals_file(
+            acting_user=job.created_by,
+            content=content,
+            filename=job.original_name,
+            default_organisation=job.organisation,
+            dry_run=job.dry_run,
+            progress=progress,
+        )
+    except ImportValidationError as exc:
+        rows = list(exc.row_errors.items())
+        jobs.update(
+            status=ImportStatus.REJECTED,
+            error_rows=len(rows),
+            errors=[{"row": row, "messages": messages} for row, messages in rows][
+                :MAX_STORED_ERRORS
+            ],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    except Exception:
+        # Whatever went wrong, the transaction rolled back: nothing is half-imported. The
+        # details are for the log, not for the page.
+        logger.exception("import job %s failed", job_id)
+        jobs.update(
+            status=ImportStatus.FAILED,
+            message=_("Er ging iets onverwacht mis; er is niets geïmporteerd."),
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    else:
+        jobs.update(
+            status=ImportStatus.CHECKED if outcome.dry_run else ImportStatus.DONE,
+            total_rows=outcome.rows,
+            processed_rows=outcome.rows,
+            created_count=outcome.created,
+            skipped_count=outcome.skipped,
+            entities_created=outcome.entities_created,
+            entities_reused=outcome.entities_reused,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    finally:
+        if job.file:
+            job.file.delete(save=False)
+        jobs.update(file="")
+    return ImportJob.objects.get(pk=job_id)
+
+
+# --- Retention (zicht apply_retention) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    # Empty when nothing had expired (and nothing was written).
+    batch: str
+    counts: dict[str, int]
+
+
+def delete_expired_records(
+    *, acting_user: User | None, now: datetime | None = None
+) -> RetentionResult:
+    """Delete what has outlived its retention period (zicht.register.retention).
+
+    One transaction: a tombstone per deleted record (signal, attachment, entity, import
+    report) and one audit entry for the batch. Attachment files are removed from storage
+    once the deletion is committed.
+    """
+    from zicht.register import bulk, retention
+    from zicht.register.models import EntityMerge, Tombstone
+
+    now = now or timezone.now()
+    batch = f"retentie-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    deleted_by = acting_user.get_username() if acting_user is not None else "systeem"
+    with transaction.atomic():
+        plan = retention.plan(now)  # inside the transaction: what is counted is what goes
+        if plan.is_empty:
+            return RetentionResult(batch="", counts=plan.counts())
+        periods = plan.periods
+        tombstones: list[Tombstone] = []
+
+        def tombstone(record_type: str, record_id: int, reference: str, reason: str) -> None:
+            tombstones.append(
+                Tombstone(
+                    record_type=record_type,
+                    record_id=str(record_id),
+                    reference=reference,
+                    reason=reason[:200],
+                    batch=batch,
+                    deleted_by=deleted_by,
+                    deleted_at=now,
+                )
+            )
+
+        files: list[str] = []
+        for ids in bulk.chunks(plan.signal_ids):
+            for pk, reference, status in Signal.objects.filter(pk__in=ids).values_list(
+                "pk", "reference", "status"
+            ):
+                days = periods.signal[status].days
+                tombstone(
+                    "register.signal",
+                    pk,
+                    reference,
+                    f"bewaartermijn ‘{status}’: {days} dagen na de laatste statuswijziging",
+                )
+        for ids in bulk.chunks(plan.attachments):
+            for pk, name, reference in Attachment.objects.filter(pk__in=ids).values_list(
+                "pk", "file", "signal__reference"
+            ):
+                files.append(name)
+                tombstone(
+                    "register.attachment", pk, reference, "bijlage van een verwijderd signaal"
+                )
+        if periods.entity_unlinked is not None:
+            days = periods.entity_unlinked.days
+            for pk in plan.entities:
+                tombstone(
+                    "register.entity",
+                    pk,
+                    "",
+                    f"geen signaal meer; bewaartermijn {days} dagen na de laatste wijziging",
+                )
+        if periods.import_job is not None:
+            days = periods.import_job.days
+            for ids in bulk.chunks(plan.import_jobs):
+                for pk, name in ImportJob.objects.filter(pk__in=ids).values_list("pk", "file"):
+                    if name:
+                        files.append(name)
+                    tombstone("register.importjob", pk, "", f"importverslag ouder dan {days} dagen")
+        Tombstone.objects.bulk_create(tombstones, batch_size=BULK_CHUNK)
+
+        for ids in bulk.chunks(plan.signal_ids):
+            Signal.objects.filter(pk__in=ids).delete()
+        for ids in bulk.chunks(plan.entities):
+            # The merge history goes with the entities it is about, and merged entities are
+            # unhooked first because merged_into protects the entity they point at.
+            EntityMerge.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)).delete()
+            Entity.objects.filter(pk__in=ids).update(merged_into=None)
+        for ids in bulk.chunks(plan.entities):
+            Entity.objects.filter(pk__in=ids).delete()
+        for ids in bulk.chunks(plan.import_jobs):
+            ImportJob.objects.filter(pk__in=ids).delete()
+
+        counts = plan.counts()
+        record(
+            action=AuditAction.DELETE,
+            actor=acting_user,
+            object_type="register.retention",
+            object_id=batch,
+            purpose=_("Bewaartermijnen toepassen"),
+            legal_ground=DEFAULT_LEGAL_GROUND,
+            processing_activity=PROCESSING_ACTIVITY,
+            detail={
+                "counts": counts,
+                "periods_days": {
+                    "signal": {s: p.days for s, p in sorted(periods.signal.items())},
+                    "entity_unlinked": periods.entity_unlinked.days
+                    if periods.entity_unlinked
+                    else None,
+                    "import_job": periods.import_job.days if periods.import_job else None,
+                },
+            },
+        )
+        transaction.on_commit(lambda: _delete_files(files))
+        return RetentionResult(batch=batch, counts=counts)
+
+
+def _delete_files(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            # The rows are gone already; a file left behind is logged for the operator.
+            logger.exception("retention could not delete file %s", name)

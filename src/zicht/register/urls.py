@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zicht.register import views
+from zicht.register import import_views, views
 
 app_name = "register"
 
@@ -23,4 +23,15 @@ urlpatterns = [
     path("betrokkenen/<int:entity_id>/relatie/", views.entity_relate, name="entity-relate"),
     path("betrokkenen/<int:entity_id>/samenvoegen/", views.entity_merge, name="entity-merge"),
     path("samenvoegingen/<int:merge_id>/ongedaan/", views.entity_unmerge, name="entity-unmerge"),
+]
+
+# Importing signal files.
+urlpatterns += [
+    path("signalen/importeren/", import_views.import_upload, name="import"),
+    path("signalen/importeren/<int:job_id>/", import_views.import_detail, name="import-detail"),
+    path(
+        "signalen/importeren/<int:job_id>/voortgang/",
+        import_views.import_progress,
+        name="import-progress",
+    ),
 ]

@@ -475,4 +475,3 @@ def entity_unmerge(request: HttpRequest, merge_id: int) -> HttpResponse:
     else:
         messages.success(request, _("De samenvoeging is ongedaan gemaakt."))
     return redirect("register:entity-detail", entity_id=merge.source_id)
-

@@ -8,6 +8,7 @@ from zicht.register.models.entity import (
     EntityRelation,
     RelationType,
 )
+from zicht.register.models.importjob import ImportJob, ImportStatus
 from zicht.register.models.signal import (
     Attachment,
     Confidentiality,
@@ -31,6 +32,8 @@ __all__ = [
     "EntityKind",
     "EntityMerge",
     "EntityRelation",
+    "ImportJob",
+    "ImportStatus",
     "IndicatorObservation",
     "Observation",
     "ReferenceCounter",

@@ -151,3 +151,30 @@ ROUTES = [
         data={"role": "werkgever", "kind": "company", "properties": {"name": "Agro"}},
     ),
 ]
+
+
+def _import_job() -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zicht.register import services
+    from zicht.register.tests.factories import organisation
+
+    organisation()
+    upload = SimpleUploadedFile(
+        "signalen.csv",
+        b"extern_kenmerk;datum_ontvangst;organisatie;rol_melder;gemeente\n"
+        b"A-1;02-03-2026;Gemeente Utrecht;toezicht;GM0344\n",
+    )
+    job = services.create_import_job(
+        acting_user=None, upload=upload, organisation=None, dry_run=True
+    )
+    # Run it, so the uploaded file is deleted again.
+    services.run_import_job(job_id=job.pk)
+    return {"job_id": job.pk}
+
+
+ROUTES += [
+    Route("register:import", allowed=WRITERS, where="node"),
+    Route("register:import-detail", allowed=WRITERS, where="node", kwargs_factory=_import_job),
+    Route("register:import-progress", allowed=WRITERS, where="node", kwargs_factory=_import_job),
+]
