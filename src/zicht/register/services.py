@@ -8,7 +8,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -1289,3 +1289,150 @@ def _delete_files(names: list[str]) -> None:
         except OSError:
             # The rows are gone already; a file left behind is logged for the operator.
             logger.exception("retention could not delete file %s", name)
+
+
+# --- Bulk relations and status changes (demo data) -------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusChangeInput:
+    to_status: str
+    reason: str = ""
+
+
+def bulk_relate_entities(
+    *, acting_user: User | None, relations: Iterable[tuple[int, int, str]], source: str
+) -> int:
+    """Create many relations (source id, target id, type) in one transaction, audited once.
+
+    Relations that already exist are left alone, so re-running is safe. Every relation is
+    checked first (known type, two different, unmerged entities); a problem raises
+    RegisterValidationError and nothing is written. Returns the number created.
+    """
+    from zicht.register import bulk
+    from zicht.register.models import RelationType
+
+    wanted = sorted(set(relations))
+    errors: dict[str, list[str]] = {}
+    for source_id, target_id, type in wanted:
+        if type not in RelationType.values:
+            errors.setdefault("type", []).append(_("Onbekende relatie ‘%(t)s’.") % {"t": type})
+        if source_id == target_id:
+            errors.setdefault("target", []).append(
+                _("Een betrokkene kan geen relatie met zichzelf hebben.")
+            )
+    ids = {pk for s, t, _type in wanted for pk in (s, t)}
+    active: set[int] = set()
+    for batch in bulk.chunks(sorted(ids)):
+        active.update(
+            Entity.objects.filter(pk__in=batch, merged_into__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+    if ids - active:
+        errors.setdefault("entity", []).append(_("De gekozen betrokkene bestaat niet (meer)."))
+    if errors:
+        raise RegisterValidationError(errors)
+    with transaction.atomic():
+        existing: set[tuple[int, int, str]] = set()
+        for batch in bulk.chunks(sorted(ids)):
+            existing.update(
+                EntityRelation.objects.filter(source_id__in=batch).values_list(
+                    "source_id", "target_id", "type"
+                )
+            )
+        new = [r for r in wanted if r not in existing]
+        for new_chunk in bulk.chunks(new, BULK_CHUNK):
+            EntityRelation.objects.bulk_create(
+                EntityRelation(source_id=s, target_id=t, type=type, created_by=acting_user)
+                for s, t, type in new_chunk
+            )
+        if new:
+            record(
+                action=AuditAction.UPDATE,
+                actor=acting_user,
+                object_type="register.entityrelation",
+                object_id=f"bulk:{len(new)}",
+                purpose=DEFAULT_PURPOSE,
+                legal_ground=DEFAULT_LEGAL_GROUND,
+                processing_activity=PROCESSING_ACTIVITY,
+                detail={"source": source, "count": len(new)},
+            )
+        return len(new)
+
+
+def bulk_transition_signals(
+    *,
+    acting_user: User | None,
+    changes: Mapping[int, Sequence[StatusChangeInput]],
+    source: str,
+) -> int:
+    """Move many signals through their lifecycle in one transaction, audited once.
+
+    ``changes`` maps a signal id to the steps it takes, in order, from its current status;
+    each step is checked by the workflow exactly as transition_signal checks it, and any
+    problem raises RegisterValidationError (keyed by signal id) before anything is written.
+    History rows are appended as transition_signal appends them. Returns the number of steps.
+    """
+    from zicht.register import bulk
+
+    with transaction.atomic():
+        ids = sorted(changes)
+        current: dict[int, str] = {}
+        for batch in bulk.chunks(ids):
+            # On PostgreSQL the rows are locked like transition_signal locks one.
+            current.update(
+                Signal.objects.select_for_update().filter(pk__in=batch).values_list("pk", "status")
+            )
+        errors: dict[str, list[str]] = {}
+        rows: list[SignalStatusChange] = []
+        final: dict[int, str] = {}
+        now = timezone.now()
+        for signal_id in ids:
+            status = current.get(signal_id)
+            if status is None:
+                errors.setdefault(str(signal_id), []).append(_("Onbekend signaal."))
+                continue
+            for step in changes[signal_id]:
+                try:
+                    workflow.check_transition(status, step.to_status, step.reason)
+                except workflow.TransitionError as exc:
+                    errors.setdefault(str(signal_id), []).append(str(exc))
+                    break
+                rows.append(
+                    SignalStatusChange(
+                        signal_id=signal_id,
+                        from_status=status,
+                        to_status=step.to_status,
+                        reason=step.reason.strip(),
+                        changed_by=acting_user,
+                        changed_at=now,
+                    )
+                )
+                status = step.to_status
+            final[signal_id] = status
+        if errors:
+            raise RegisterValidationError(errors)
+        for row_chunk in bulk.chunks(rows, BULK_CHUNK):
+            SignalStatusChange.objects.bulk_create(row_chunk)
+        by_status: dict[str, list[int]] = {}
+        for signal_id, status in final.items():
+            if status != current[signal_id]:
+                by_status.setdefault(status, []).append(signal_id)
+        for status, signal_ids in by_status.items():
+            for batch in bulk.chunks(signal_ids):
+                Signal.objects.filter(pk__in=batch).update(
+                    status=status, status_changed_at=now, updated_at=now
+                )
+        if rows:
+            record(
+                action=AuditAction.UPDATE,
+                actor=acting_user,
+                object_type="register.signal",
+                object_id=f"bulk-status:{len(final)}",
+                purpose=DEFAULT_PURPOSE,
+                legal_ground=DEFAULT_LEGAL_GROUND,
+                processing_activity=PROCESSING_ACTIVITY,
+                detail={"source": source, "signals": len(final), "changes": len(rows)},
+            )
+        return len(rows)

@@ -18,8 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from zicht.accounts import services as account_services
 from zicht.accounts.models import Organisation
 from zicht.catalogue.models import Indicator, RouteStep, Sector
@@ -315,22 +313,7 @@ def _relate(register: DemoRegister, ids: dict[str, int], new_references: set[str
     if not wanted:
         return 0
     # Until services.py has the bulk helper (see docs/demo-data.md), one audited call each.
-    bulk_relate = getattr(services, "bulk_relate_entities", None)
-    if bulk_relate is not None:
-        return int(bulk_relate(acting_user=None, relations=wanted, source=SOURCE))
-    entities = {
-        e.pk: e for e in Entity.objects.filter(pk__in={pk for s, t, _ in wanted for pk in (s, t)})
-    }
-    done = 0
-    # One outer transaction per chunk: each service call then commits a savepoint only.
-    for start in range(0, len(wanted), OUTER_CHUNK):
-        with transaction.atomic():
-            for source, target, type in wanted[start : start + OUTER_CHUNK]:
-                services.relate_entities(
-                    acting_user=None, source=entities[source], target=entities[target], type=type
-                )
-                done += 1
-    return done
+    return services.bulk_relate_entities(acting_user=None, relations=wanted, source=SOURCE)
 
 
 def _lifecycle(new: list[SignalSpec], signal_ids: dict[str, int], say: Report) -> int:
@@ -341,35 +324,14 @@ def _lifecycle(new: list[SignalSpec], signal_ids: dict[str, int], say: Report) -
         todo.extend(
             Signal.objects.filter(pk__in=wanted[start : start + QUERY_CHUNK]).order_by("pk")
         )
-    bulk_transition = getattr(services, "bulk_transition_signals", None)
-    if bulk_transition is not None:
-        step_type = services.StatusChangeInput  # type: ignore[attr-defined]
-        changes = {
-            signal.pk: [
-                step_type(to_status=step.to_status, reason=step.reason)
-                for step in by_reference[signal.external_reference].lifecycle
-            ]
-            for signal in todo
-        }
-        return int(bulk_transition(acting_user=None, changes=changes, source=SOURCE))
-    done = 0
-    for start in range(0, len(todo), OUTER_CHUNK):
-        with transaction.atomic():
-            for signal in todo[start : start + OUTER_CHUNK]:
-                current = signal
-                for step in by_reference[signal.external_reference].lifecycle:
-                    current = services.transition_signal(
-                        acting_user=None,
-                        signal=current,
-                        to_status=step.to_status,
-                        reason=step.reason,
-                    )
-                    done += 1
-        say(f"  status changes: {done}")
-    return done
-
-
-# --- ground truth ----------------------------------------------------------------------------
+    changes = {
+        signal.pk: [
+            services.StatusChangeInput(to_status=step.to_status, reason=step.reason)
+            for step in by_reference[signal.external_reference].lifecycle
+        ]
+        for signal in todo
+    }
+    return services.bulk_transition_signals(acting_user=None, changes=changes, source=SOURCE)
 
 
 def ground_truth(register: DemoRegister, result: WriteResult) -> dict[str, Any]:

@@ -153,3 +153,43 @@ def test_future_received_date_is_refused() -> None:
     with pytest.raises(RegisterValidationError) as excinfo:
         make_signal(received_on=date(2099, 1, 1))
     assert "received_on" in excinfo.value.errors
+
+
+def test_bulk_transitions_follow_the_workflow_and_write_history() -> None:
+    first, second = make_signal(), make_signal()
+    step = services.StatusChangeInput
+    done = services.bulk_transition_signals(
+        acting_user=None,
+        changes={first.pk: [step("in_weging"), step("monitoring")], second.pk: [step("in_weging")]},
+        source="test",
+    )
+    assert done == 3
+    first.refresh_from_db()
+    assert first.status == "monitoring"
+    assert [c.to_status for c in first.status_changes.all()] == [
+        "ontvangen",
+        "in_weging",
+        "monitoring",
+    ]
+    with pytest.raises(RegisterValidationError):
+        services.bulk_transition_signals(
+            acting_user=None, changes={second.pk: [step("gesloten")]}, source="test"
+        )
+    second.refresh_from_db()
+    assert second.status == "in_weging"
+
+
+def test_bulk_relations_are_idempotent_and_checked() -> None:
+    from zicht.register.tests.factories import make_entity
+
+    company = make_entity("company", name="Agro BV", kvk="11111111")
+    address = make_entity(
+        "address", street="Dorpsstraat", house_number="1", postcode="3511 AA", place="Utrecht"
+    )
+    relation = (company.pk, address.pk, "ingeschreven_op")
+    assert services.bulk_relate_entities(acting_user=None, relations=[relation], source="t") == 1
+    assert services.bulk_relate_entities(acting_user=None, relations=[relation], source="t") == 0
+    with pytest.raises(RegisterValidationError):
+        services.bulk_relate_entities(
+            acting_user=None, relations=[(company.pk, company.pk, "werkt_voor")], source="t"
+        )
