@@ -10,7 +10,10 @@ from zicht.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from zicht.audit.models import AuditEntry
 
 # serialized_rollback keeps the reference data and catalogues that migrations load.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _code(device: TOTPDevice) -> str:
