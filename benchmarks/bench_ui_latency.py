@@ -394,6 +394,11 @@ def main() -> int:
     server: subprocess.Popen[bytes] | None = None
     try:
         copy_database(cache, work)
+        # A cache built before a later migration still serves: bring the copy up to date.
+        subprocess.run(
+            [sys.executable, "-m", "zicht.manage", "migrate", "--noinput"],
+            env=node_env(work), stdout=subprocess.DEVNULL, check=True, timeout=BUILD_TIMEOUT,
+        )  # fmt: skip
         found = samples(work / INSTANCE / "db.sqlite3", random.Random(SEED))
         with (work / "server.log").open("wb") as log:
             server = subprocess.Popen(
