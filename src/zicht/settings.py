@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "zicht.audit",
     "zicht.transport",
     "zicht.register",
+    "zicht.insight",
     "zicht.cases",
 ]
 

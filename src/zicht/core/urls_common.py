@@ -50,4 +50,5 @@ def common_patterns(role: str) -> tuple[NinjaAPI, list[URLPattern | URLResolver]
         # Personal data live only on nodes: the register is not routed on the hub at all.
         patterns.append(path("register/", include("zicht.register.urls")))
         patterns.append(path("casussen/", include("zicht.cases.urls")))
+        patterns.append(path("inzicht/", include("zicht.insight.urls")))
     return api, patterns
