@@ -116,6 +116,31 @@ def may_be_assigned(user: User, case: Case) -> bool:
 # --- Cases and their lifecycle ---------------------------------------------------------------
 
 
+def _check_case_fields(
+    errors: dict[str, list[str]],
+    title: str,
+    confidentiality: str,
+    purpose: str,
+    legal_ground: str,
+    lead: User | None,
+) -> None:
+    """The rules that creating and editing a case share; raises with every problem found."""
+    if not title.strip():
+        errors.setdefault("title", []).append(_("Geef de casus een titel."))
+    if confidentiality not in Confidentiality.values:
+        errors.setdefault("confidentiality", []).append(_("Onbekende vertrouwelijkheid."))
+    if not purpose.strip():
+        errors.setdefault("purpose", []).append(_("Vul het doel in."))
+    if not legal_ground.strip():
+        errors.setdefault("legal_ground", []).append(_("Vul de grondslag in."))
+    if lead is not None and not (lead.is_active and lead.has_perm("cases.view_all_cases")):
+        errors.setdefault("lead", []).append(
+            _("De casusregisseur moet een medewerker van het RIEC-bureau zijn.")
+        )
+    if errors:
+        raise CaseValidationError(errors)
+
+
 def create_case(
     *,
     acting_user: User | None,
@@ -138,23 +163,10 @@ def create_case(
     imports of earlier cases; audit entries always carry the real time.
     """
     errors: dict[str, list[str]] = {}
-    if not title.strip():
-        errors.setdefault("title", []).append(_("Geef de casus een titel."))
     if not case_type.is_active:
         errors.setdefault("case_type", []).append(_("Dit casustype is niet meer in gebruik."))
     confidentiality = confidentiality or case_type.default_confidentiality
-    if confidentiality not in Confidentiality.values:
-        errors.setdefault("confidentiality", []).append(_("Onbekende vertrouwelijkheid."))
-    if not purpose.strip():
-        errors.setdefault("purpose", []).append(_("Vul het doel in."))
-    if not legal_ground.strip():
-        errors.setdefault("legal_ground", []).append(_("Vul de grondslag in."))
-    if lead is not None and not (lead.is_active and lead.has_perm("cases.view_all_cases")):
-        errors.setdefault("lead", []).append(
-            _("De casusregisseur moet een medewerker van het RIEC-bureau zijn.")
-        )
-    if errors:
-        raise CaseValidationError(errors)
+    _check_case_fields(errors, title, confidentiality, purpose, legal_ground, lead)
     signal_list = list(signals)
     with transaction.atomic():
         now = _now(occurred_at)
@@ -471,21 +483,7 @@ def update_case(
     legal_ground: str,
     lead: User | None,
 ) -> Case:
-    errors: dict[str, list[str]] = {}
-    if not title.strip():
-        errors.setdefault("title", []).append(_("Geef de casus een titel."))
-    if confidentiality not in Confidentiality.values:
-        errors.setdefault("confidentiality", []).append(_("Onbekende vertrouwelijkheid."))
-    if not purpose.strip():
-        errors.setdefault("purpose", []).append(_("Vul het doel in."))
-    if not legal_ground.strip():
-        errors.setdefault("legal_ground", []).append(_("Vul de grondslag in."))
-    if lead is not None and not (lead.is_active and lead.has_perm("cases.view_all_cases")):
-        errors.setdefault("lead", []).append(
-            _("De casusregisseur moet een medewerker van het RIEC-bureau zijn.")
-        )
-    if errors:
-        raise CaseValidationError(errors)
+    _check_case_fields({}, title, confidentiality, purpose, legal_ground, lead)
     values = {
         "title": title.strip()[:200],
         "description": description.strip(),
