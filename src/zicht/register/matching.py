@@ -40,6 +40,11 @@ def name_prefixes(name: str, *, company: bool = False) -> list[str]:
     return sorted({w[:3] for w in tokens(name, company=company) if len(w) >= 3})
 
 
+def search_tokens(text: str) -> list[str]:
+    """The words of a label as the name index stores them (and a search query is split)."""
+    return sorted({word[:60] for word in tokens(text) if len(word) >= 2})
+
+
 def similarity(a_key: str, b_key: str) -> float:
     """0 to 100; both arguments are name keys."""
     if not a_key or not b_key:

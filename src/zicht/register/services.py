@@ -46,6 +46,7 @@ from zicht.register.models import (
     EntityIdentifier,
     EntityMerge,
     EntityRelation,
+    EntityToken,
     ImportJob,
     ImportStatus,
     IndicatorObservation,
@@ -329,9 +330,18 @@ def create_entity(
             EntityIdentifier(entity=entity, scheme=scheme, value=value)
             for scheme, value in schema.identifiers_of(kind, cleaned)
         )
+        _write_tokens(entity)
         if audit:
             _audit(AuditAction.CREATE, acting_user, entity)
         return entity
+
+
+def _write_tokens(entity: Entity) -> None:
+    from zicht.register import matching
+
+    EntityToken.objects.bulk_create(
+        EntityToken(entity=entity, token=token) for token in matching.search_tokens(entity.label)
+    )
 
 
 def _apply_properties(entity: Entity, cleaned: dict[str, Any]) -> None:
@@ -367,6 +377,8 @@ def update_entity(
             EntityIdentifier(entity=entity, scheme=scheme, value=value)
             for scheme, value in schema.identifiers_of(entity.kind, cleaned)
         )
+        EntityToken.objects.filter(entity=entity).delete()
+        _write_tokens(entity)
         _audit(AuditAction.UPDATE, acting_user, entity, fields=changed)
         return entity
 
@@ -876,11 +888,13 @@ def _insert_entities(
     user_id = acting_user.pk if acting_user else None
 
     derived = bulk.DerivedFields()
+    labels: dict[int, str] = {}
 
     def rows() -> Iterable[tuple[Any, ...]]:
         for i, pk in zip(new, ids, strict=True):
             entity = planned[i]
             label, name_key, name_prefixes, birth_date = derived(entity.kind, entity.properties)
+            labels[pk] = label
             yield (
                 pk,
                 entity.kind,
@@ -915,6 +929,14 @@ def _insert_entities(
             for i, pk in zip(new, ids, strict=True)
             for scheme, value in planned[i].identifiers
         ),
+        now=now,
+    )
+    from zicht.register import matching
+
+    _fast_insert(
+        EntityToken,
+        ["entity_id", "token"],
+        ((pk, token) for pk, label in labels.items() for token in matching.search_tokens(label)),
         now=now,
     )
     return entity_ids, len(new), len(used) - len(new)

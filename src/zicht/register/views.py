@@ -37,6 +37,7 @@ from zicht.register.models import (
     EntityIdentifier,
     EntityMerge,
     EntityRelation,
+    EntityToken,
     Observation,
     SignalEntity,
     SignalStatus,
@@ -325,7 +326,6 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     if query:
         from zicht.register import matching
 
-        key = matching.name_key(query)
         # Identifiers are matched exactly in their stored form (through the index); the
         # query is cleaned as every identifier type that accepts it.
         condition = Q()
@@ -334,7 +334,16 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         by_identifier = (
             EntityIdentifier.objects.filter(condition).values("entity_id") if condition else None
         )
-        match = Q(label__icontains=query) | Q(name_key__contains=key)
+        # Every word of the query must start a word of the name (index range lookups).
+        by_name = entities
+        words = matching.search_tokens(query)
+        for word in words:
+            by_name = by_name.filter(
+                pk__in=EntityToken.objects.filter(
+                    token__gte=word, token__lt=word + "\uffff"
+                ).values("entity_id")
+            )
+        match = Q(pk__in=by_name.values("pk")) if words else Q(pk__in=[])
         if by_identifier is not None:
             match |= Q(pk__in=by_identifier)
         entities = entities.filter(match)

@@ -6,6 +6,7 @@ from zicht.register.models.entity import (
     EntityKind,
     EntityMerge,
     EntityRelation,
+    EntityToken,
     RelationType,
 )
 from zicht.register.models.importjob import ImportJob, ImportStatus
@@ -32,6 +33,7 @@ __all__ = [
     "EntityKind",
     "EntityMerge",
     "EntityRelation",
+    "EntityToken",
     "ImportJob",
     "ImportStatus",
     "IndicatorObservation",

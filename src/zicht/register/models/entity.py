@@ -78,6 +78,25 @@ class EntityIdentifier(models.Model):
         return f"{self.scheme}:{self.value}"
 
 
+class EntityToken(models.Model):
+    """One normalised word of an entity's label, for searching by name through an index.
+
+    A LIKE '%…%' over every label scans the whole table; a range lookup on these tokens
+    ("vries" ≤ token < "vries\uffff") uses the index on both SQLite and PostgreSQL.
+    """
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="tokens")
+    token = models.CharField(max_length=60, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "token"], name="register_token_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class EntityRelation(models.Model):
     source = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="relations_out")
     target = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="relations_in")

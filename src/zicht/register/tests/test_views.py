@@ -233,3 +233,38 @@ def test_signal_search_by_municipality_name(client_for: Any) -> None:
         signal.reference
         not in client.get(reverse("register:signal-list"), {"q": "maastricht"}).content.decode()
     )
+
+
+def test_entity_search_matches_word_beginnings_in_any_order(client_for: Any) -> None:
+    person = make_entity("person", first_names="Jan", last_name="de Vriës", birth_date="1980-05-01")
+    client = client_for("analist")
+    for query in ("vries jan", "de vr", "VRIES"):
+        page = client.get(reverse("register:entity-list"), {"q": query}).content.decode()
+        assert f"/register/betrokkenen/{person.pk}/" in page, query
+    page = client.get(reverse("register:entity-list"), {"q": "ries"}).content.decode()
+    assert f"/register/betrokkenen/{person.pk}/" not in page
+
+
+def test_bulk_written_entities_are_searchable(client_for: Any) -> None:
+    from zicht.register.models import EntityToken
+
+    signal_input_with_entity = services.EntityInput(
+        role="werkgever", kind="company", properties={"name": "Tulpen Logistiek BV"}
+    )
+    from zicht.register.tests.factories import signal_input
+
+    services.bulk_register_signals(
+        acting_user=None,
+        items=[signal_input(external_reference="bulk-1", entities=[signal_input_with_entity])],
+        source="test",
+    )
+    company = Entity.objects.get(label="Tulpen Logistiek BV")
+    assert set(EntityToken.objects.filter(entity=company).values_list("token", flat=True)) == {
+        "bv",
+        "logistiek",
+        "tulpen",
+    }
+    page = (
+        client_for("analist").get(reverse("register:entity-list"), {"q": "tulp"}).content.decode()
+    )
+    assert f"/register/betrokkenen/{company.pk}/" in page
