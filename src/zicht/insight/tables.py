@@ -194,7 +194,13 @@ class ExportRow:
     population: int | None
 
 
-def protected(spec: TableSpec, *, k: int = K) -> tuple[list[ExportRow], ExportRow | None, int]:
+class TooSmallToPublishError(Exception):
+    """Some value of the table stays knowable whatever is suppressed (see zicht.disclosure)."""
+
+
+def protected(
+    spec: TableSpec, *, k: int = K, for_export: bool = False
+) -> tuple[list[ExportRow], ExportRow | None, int]:
     """The rows as they may be exported, the total row (additive tables), and how many
     entries were suppressed."""
     if not spec.rows:
@@ -205,6 +211,9 @@ def protected(spec: TableSpec, *, k: int = K) -> tuple[list[ExportRow], ExportRo
         {(label,): row.count for label, row in zip(labels, spec.rows, strict=True)},
     )
     published: ProtectedTable = protect(table, k=k)
+    if for_export and published.unprotected:
+        # E.g. four "< 5" cells under a "< 5" total must all be 1: refuse rather than publish.
+        raise TooSmallToPublishError(spec.dimension)
     rows = []
     for label, row in zip(labels, spec.rows, strict=True):
         value = published.entries[(label,)]
@@ -241,7 +250,7 @@ def header(spec: TableSpec) -> list[str]:
 
 def csv_text(spec: TableSpec, *, k: int = K) -> tuple[str, int]:
     """The protected table as CSV (comma-separated, decimal point), and the suppressions."""
-    rows, total_row, suppressed = protected(spec, k=k)
+    rows, total_row, suppressed = protected(spec, k=k, for_export=True)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header(spec))

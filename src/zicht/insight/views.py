@@ -194,6 +194,17 @@ def _specs(name: str, selected: figures.Filters) -> dict[str, tables.TableSpec]:
     return tables.specs(figures.dashboard(selected))
 
 
+def _too_small() -> HttpResponse:
+    return HttpResponse(
+        _(
+            "Deze tabel is te klein om te publiceren: ook met onderdrukte cellen zou een "
+            "aantal af te leiden zijn. Kies een ruimere periode of minder filters."
+        ),
+        status=409,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 @require_GET
 @permission_required("insight.view_dashboard", raise_exception=True)
 def table_csv(request: HttpRequest, table: str) -> HttpResponse:
@@ -201,7 +212,10 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
         raise Http404
     _form, selected = _filters(request)
     spec = _specs(table, selected)[table]
-    text, suppressed = tables.csv_text(spec)
+    try:
+        text, suppressed = tables.csv_text(spec)
+    except tables.TooSmallToPublishError:
+        return _too_small()
     _audit_export(request, name=table, fmt="csv", query=selected.as_query(), n=suppressed)
     return _attachment(text, "text/csv; charset=utf-8", table, "csv")
 
@@ -219,7 +233,10 @@ def chart_svg(request: HttpRequest, chart: str) -> HttpResponse:
     else:
         spec = specs[chart]
         svg = _chart(spec, _exported_data(spec))
-    _rows, _total, suppressed = tables.protected(spec)
+    try:
+        _rows, _total, suppressed = tables.protected(spec, for_export=True)
+    except tables.TooSmallToPublishError:
+        return _too_small()
     _audit_export(request, name=chart, fmt="svg", query=selected.as_query(), n=suppressed)
     return _attachment(
         '<?xml version="1.0" encoding="UTF-8"?>\n' + svg, "image/svg+xml", chart, "svg"

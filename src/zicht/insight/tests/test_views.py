@@ -177,3 +177,19 @@ def test_case_figures_are_shown_and_exported_protected(client_for: Any) -> None:
     assert exported["Totaal"] == "6"
     svg = client.get(reverse("insight:chart-svg", args=["interventies"]))
     assert svg["Content-Type"] == "image/svg+xml"
+
+
+def test_a_table_whose_small_values_stay_knowable_is_not_exported() -> None:
+    # Four cells of 1 under a total of 4: every "< 5" marker could only mean 1.
+    spec = tables.TableSpec(
+        name="t",
+        title="t",
+        dimension="Vorm",
+        rows=[tables.Row(key=str(i), label=f"v{i}", count=1) for i in range(4)],
+        chart="bar",
+        additive=True,
+    )
+    with pytest.raises(tables.TooSmallToPublishError):
+        tables.csv_text(spec)
+    rows, _total, _n = tables.protected(spec)  # on screen, for the region itself, it is shown
+    assert len(rows) == 4
