@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from zicht.audit.models import AuditEntry
 from zicht.insight import tables
+from zicht.insight.figures import Row
 from zicht.register.tests.factories import make_signal
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +186,7 @@ def test_a_table_whose_small_values_stay_knowable_is_not_exported() -> None:
         name="t",
         title="t",
         dimension="Vorm",
-        rows=[tables.Row(key=str(i), label=f"v{i}", count=1) for i in range(4)],
+        rows=[Row(key=str(i), label=f"v{i}", count=1) for i in range(4)],
         chart="bar",
         additive=True,
     )
