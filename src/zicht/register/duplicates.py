@@ -8,12 +8,12 @@ company's name. Each suggestion carries the reason in words, so the analyst can 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Q, Value, When
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from zicht.register import matching, schema
 from zicht.register.errors import RegisterValidationError
-from zicht.register.models import Entity, EntityIdentifier
+from zicht.register.models import Entity, EntityIdentifier, EntityToken
 
 MAX_SUGGESTIONS = 8
 MAX_CANDIDATES = 400
@@ -60,25 +60,33 @@ def suggestions(entities: Any, kind: str, properties: dict[str, Any]) -> list[Su
             candidates = candidates.filter(birth_date=birth_date)
         elif kind == "person":
             candidates = candidates.none()  # a name alone is too weak to suggest a person
-        if prefixes:
+        if company and prefixes:
+            # Companies sharing most name-word beginnings first, through the word index: with
+            # a common word ("Bouw", "Logistics") the blocking set is large, and an arbitrary
+            # cut could drop the real match.
+            matched = Q()
+            for prefix in prefixes:
+                matched |= Q(token__gte=prefix, token__lt=prefix + "\uffff")
+            ranked = (
+                EntityToken.objects.filter(matched, entity__in=candidates)
+                .values("entity_id")
+                .annotate(shared=Count("token"))
+                .order_by("-shared", "entity_id")[:MAX_CANDIDATES]
+            )
+            ids = [row["entity_id"] for row in ranked]
+            order = {pk: position for position, pk in enumerate(ids)}
+            candidates = sorted(candidates.filter(pk__in=ids), key=lambda e: order[e.pk])
+        elif prefixes:
             blocking = Q()
-            shared: Any = Value(0)
             for prefix in prefixes:
                 blocking |= Q(name_prefixes__contains=prefix)
-                shared = shared + Case(
-                    When(name_prefixes__contains=prefix, then=Value(1)), default=Value(0)
-                )
-            # Most shared name prefixes first: with a common word ("Bouw", "Logistics") the
-            # blocking set is large, and an arbitrary cut could drop the real match.
-            candidates = (
-                candidates.filter(blocking)
-                .annotate(shared_prefixes=shared)
-                .order_by("-shared_prefixes", "id")
-            )
+            candidates = candidates.filter(blocking).order_by("id")
         threshold = matching.COMPANY_THRESHOLD if company else matching.PERSON_THRESHOLD
-        for entity in candidates.only("id", "kind", "label", "name_key", "birth_date")[
-            :MAX_CANDIDATES
-        ]:
+        if not isinstance(candidates, list):
+            candidates = list(
+                candidates.only("id", "kind", "label", "name_key", "birth_date")[:MAX_CANDIDATES]
+            )
+        for entity in candidates:
             if entity.pk in found:
                 continue
             score = matching.similarity(key, entity.name_key)

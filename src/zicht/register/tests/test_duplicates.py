@@ -128,3 +128,15 @@ def test_bsn_is_refused_unless_allowed(settings: Any) -> None:
     settings.ZICHT_ALLOW_BSN = True
     person = make_entity("person", first_names="A", last_name="B", bsn="111222333")
     assert person.identifiers.get(scheme="bsn").value == "111222333"
+
+
+def test_company_candidates_sharing_more_words_come_first(monkeypatch: Any) -> None:
+    import zicht.register.duplicates as duplicates
+
+    # Fewer candidates than companies with the common word: the real one must still be seen.
+    monkeypatch.setattr(duplicates, "MAX_CANDIDATES", 3)
+    for n in range(8):
+        make_entity("company", name=f"Aannemer Bouw {n}")
+    real = make_entity("company", name="Kortman Bouw B.V.")
+    found = _suggest("company", name="Kortmann Bouw")
+    assert [s.entity for s in found] == [real]
