@@ -414,6 +414,11 @@ def relate_entities(
         raise RegisterValidationError(
             {"target": [_("Een betrokkene kan geen relatie met zichzelf hebben.")]}
         )
+    if source.merged_into_id is not None or target.merged_into_id is not None:
+        # As bulk_relate_entities and link_entity: a merged entity takes no new facts.
+        raise RegisterValidationError(
+            {"target": [_("Deze betrokkene is samengevoegd met een andere.")]}
+        )
     with transaction.atomic():
         relation, created = EntityRelation.objects.get_or_create(
             source=source, target=target, type=type, defaults={"created_by": acting_user}

@@ -140,3 +140,18 @@ def test_company_candidates_sharing_more_words_come_first(monkeypatch: Any) -> N
     real = make_entity("company", name="Kortman Bouw B.V.")
     found = _suggest("company", name="Kortmann Bouw")
     assert [s.entity for s in found] == [real]
+
+
+def test_a_merged_entity_takes_no_new_relations() -> None:
+    a = make_entity("company", name="A BV", kvk="11111111")
+    b = make_entity("company", name="A B.V.", kvk="22222222")
+    address = make_entity(
+        "address", street="Kerkstraat", house_number="2", postcode="3511 AB", place="Utrecht"
+    )
+    services.merge_entities(acting_user=None, source=a, target=b, reason="zelfde")
+    a.refresh_from_db()
+    with pytest.raises(RegisterValidationError):
+        services.relate_entities(acting_user=None, source=a, target=address, type="ingeschreven_op")
+    assert services.relate_entities(
+        acting_user=None, source=b, target=address, type="ingeschreven_op"
+    )
