@@ -17,8 +17,14 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
 
     @cached_property
     def count(self) -> int:
-        # COUNT over a LIMITed subquery stops scanning after cap + 1 matches.
-        sliced: Any = self.object_list[: self.cap + 1]
+        # COUNT over a LIMITed subquery stops scanning after cap + 1 matches. Without the
+        # ordering: the count does not depend on it, and an ORDER BY makes the database walk
+        # the sort index and fetch every row through it (four times slower on SQLite for a
+        # text search over 100,000 signals that matches nothing).
+        object_list = self.object_list
+        if hasattr(object_list, "order_by"):
+            object_list = object_list.order_by()
+        sliced: Any = object_list[: self.cap + 1]
         return int(sliced.count())
 
     @property
