@@ -32,6 +32,7 @@ from zicht.accounts.models import Organisation, User
 from zicht.audit.models import AuditAction
 from zicht.audit.services import record
 from zicht.catalogue.models import ExploitationForm, Indicator, RouteStep, Sector
+from zicht.core import dbstats
 from zicht.core.instance import own_region
 from zicht.reference.models import Municipality
 from zicht.register import schema, workflow
@@ -1181,6 +1182,8 @@ def run_import_job(*, job_id: int) -> ImportJob:
             finished_at=timezone.now(),
             updated_at=timezone.now(),
         )
+        if not outcome.dry_run and outcome.created >= dbstats.BULK_THRESHOLD:
+            dbstats.refresh()
     finally:
         if job.file:
             job.file.delete(save=False)

@@ -21,6 +21,7 @@ from typing import Any
 from zicht.accounts import services as account_services
 from zicht.accounts.models import Organisation
 from zicht.catalogue.models import Indicator, RouteStep, Sector
+from zicht.core import dbstats
 from zicht.reference.models import Municipality
 from zicht.register import schema, services
 from zicht.register.demo_data.generator import (
@@ -378,4 +379,6 @@ def build_and_write(
     register = generate(
         region=region, seed=seed, signals=signals, catalogue=node_catalogue(region), today=today
     )
-    return register, write(register, report=report)
+    result = write(register, report=report)
+    dbstats.refresh()  # the planner needs statistics for the word-index joins (dbstats)
+    return register, result

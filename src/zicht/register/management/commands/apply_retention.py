@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from zicht.accounts.models import User
+from zicht.core import dbstats
 from zicht.register import retention, services
 
 LABELS = {
@@ -65,3 +66,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Verwijderd in batch {result.batch}, met een tombstone per record.")
         else:
             self.stdout.write("Niets te verwijderen.")
+        # The daily run is also when the planner statistics are refreshed (zicht.core.dbstats).
+        dbstats.refresh()
