@@ -8,6 +8,7 @@ variable, so an operator never has to guess which of a dozen settings is off.
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from zicht.regions import REGION_CODES
@@ -35,6 +36,7 @@ class Config:
     hub_url: str | None
     allow_bsn: bool
     email_from: str
+    dp_yearly_epsilon: Decimal
 
     @property
     def is_production(self) -> bool:
@@ -140,4 +142,18 @@ def load(env: Mapping[str, str] | None = None, base_dir: Path | None = None) -> 
         hub_url=hub_url,
         allow_bsn=_bool(env, "ZICHT_ALLOW_BSN", False),
         email_from=env.get("ZICHT_EMAIL_FROM", "").strip() or "zicht@localhost",
+        dp_yearly_epsilon=_epsilon(env, "ZICHT_DP_YEARLY_EPSILON", Decimal("3")),
     )
+
+
+def _epsilon(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a number such as 3 or 2.5, got {raw!r}") from None
+    if not value.is_finite() or not Decimal(0) < value <= Decimal(100):
+        raise ConfigError(f"{name} must be greater than 0 and at most 100, got {raw!r}")
+    return value

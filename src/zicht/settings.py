@@ -34,6 +34,9 @@ ZICHT_LOCKOUT_THRESHOLD = 5
 ZICHT_LOCKOUT_MINUTES = 15
 # Recording BSNs is off unless the privacy protocol allows it for this region (Wgs).
 ZICHT_ALLOW_BSN = CONFIG.allow_bsn
+# The privacy budget per calendar year of this node for differentially private joint studies
+# (zicht.research.budget): a run whose epsilon would exceed the rest is refused by the node.
+ZICHT_DP_YEARLY_EPSILON = CONFIG.dp_yearly_epsilon
 # Date of entry into force of bill 36547 (art. 273fa ernstige benadeling, 273fb
 # voordeeltrekking), e.g. datetime.date(2026, 1, 1). None while it is unconfirmed: those
 # offence codes then apply on no date (zicht.catalogue.offences). A plain setting on purpose:
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
     "zicht.register",
     "zicht.insight",
     "zicht.cases",
+    "zicht.research",
 ]
 
 MIDDLEWARE = [

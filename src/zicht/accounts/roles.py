@@ -50,6 +50,13 @@ CASES_MANAGE = ("cases.manage_case",)
 # The regional dashboard shows aggregate figures only (zicht.insight).
 INSIGHT_VIEW = ("insight.view_dashboard",)
 
+# Joint research (zicht.research): analysts and coordinators draft studies on the hub and
+# start their runs; only a region's data steward approves or declines a run on its node;
+# every role that sees figures may read studies and released results.
+RESEARCH_VIEW = ("research.view_study",)
+RESEARCH_DRAFT = ("research.view_study", "research.draft_study")
+RESEARCH_DECIDE = ("research.view_study", "research.decide_run")
+
 DEFAULT_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         ANALYST,
@@ -62,6 +69,7 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             *CASES_READ,
             *CASES_WORK,
             *INSIGHT_VIEW,
+            *RESEARCH_DRAFT,
         ),
     ),
     RoleSpec(
@@ -75,10 +83,11 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             *CASES_WORK,
             *CASES_MANAGE,
             *INSIGHT_VIEW,
+            *RESEARCH_DRAFT,
         ),
     ),
     RoleSpec(PARTNER, "Partner", "Partner", ("register.submit_signal", *CASES_PARTNER)),
-    RoleSpec(DATA_STEWARD, "Data steward", "Data steward", INSIGHT_VIEW),
+    RoleSpec(DATA_STEWARD, "Data steward", "Data steward", (*INSIGHT_VIEW, *RESEARCH_DECIDE)),
     RoleSpec(
         ADMINISTRATOR,
         "Beheerder",
@@ -90,5 +99,10 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             *TRANSPORT_ADMIN,
         ),
     ),
-    RoleSpec(READ_ONLY, "Alleen-lezen", "Read-only", (*REGISTER_READ, *CASES_READ, *INSIGHT_VIEW)),
+    RoleSpec(
+        READ_ONLY,
+        "Alleen-lezen",
+        "Read-only",
+        (*REGISTER_READ, *CASES_READ, *INSIGHT_VIEW, *RESEARCH_VIEW),
+    ),
 )

@@ -81,6 +81,10 @@ def build_api(role: str) -> NinjaAPI:
 
         # Nodes call the hub; the hub never calls a node, so nodes have no transport API.
         api.add_router("/transport", transport_router())
+        from zicht.research.api import build_router as research_router
+
+        # Joint research: nodes fetch runs and hand in decisions and partial sums.
+        api.add_router("/research", research_router())
     if role == "node":
         # Personal data exist only on nodes: the hub's contract has no register at all.
         from zicht.cases.api import build_router as cases_router

@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from zicht.core import views
 from zicht.core.api import build_api
 from zicht.core.problems import problem
+from zicht.research import urls as research_urls
 from zicht.transport import urls as transport_urls
 
 
@@ -45,6 +46,8 @@ def common_patterns(role: str) -> tuple[NinjaAPI, list[URLPattern | URLResolver]
         path("catalogus/", include("zicht.catalogue.urls")),
         # The hub's network page or a node's connection page: one route list per role.
         path("", include((transport_urls.patterns_for(role), "transport"))),
+        # Joint research: studies and releases on the hub, a region's run requests on a node.
+        path("onderzoek/", include((research_urls.patterns_for(role), "research"))),
     ]
     if role == "node":
         # Personal data live only on nodes: the register is not routed on the hub at all.

@@ -134,24 +134,27 @@ class RotateOut(Schema):
     box_key_id: str
 
 
-def _caller(request: HttpRequest) -> Caller:
+def calling_caller(request: HttpRequest) -> Caller:
     caller = request.auth  # type: ignore[attr-defined]  # set by django-ninja's auth step
     if not isinstance(caller, Caller):  # pragma: no cover - the auth class guarantees it
         raise HttpError(401, "Niet ondertekend.")
     return caller
 
 
-def _node(request: HttpRequest) -> Node:
-    node = _caller(request).node
+def calling_node(request: HttpRequest) -> Node:
+    node = calling_caller(request).node
     if node is None:  # pragma: no cover - only the enroll endpoint admits unknown keys
         raise HttpError(401, "Deze node is niet bekend bij de hub.")
     return node
 
 
-def _signed(request: HttpRequest, payload: Schema, status: int = 200) -> HttpResponse:
+def signed_response(request: HttpRequest, payload: Schema, status: int = 200) -> HttpResponse:
     body = payload.model_dump_json().encode("utf-8")
     headers = signing.sign_response(
-        services.hub_signing_key(), status=status, request_nonce=_caller(request).nonce, body=body
+        services.hub_signing_key(),
+        status=status,
+        request_nonce=calling_caller(request).nonce,
+        body=body,
     )
     response = HttpResponse(body, status=status, content_type="application/json")
     for name, value in headers.items():
@@ -182,7 +185,7 @@ def build_router() -> Router:
         except services.TransportError as exc:
             raise HttpError(exc.status, str(exc)) from exc
         identity = services.hub_identity()
-        return _signed(
+        return signed_response(
             request,
             EnrollOut(
                 region=node.region,
@@ -200,8 +203,8 @@ def build_router() -> Router:
         summary="The calling node's enrollment status and current key ids",
     )
     def status(request: HttpRequest) -> HttpResponse:
-        node = _node(request)
-        return _signed(
+        node = calling_node(request)
+        return signed_response(
             request,
             StatusOut(
                 region=node.region,
@@ -219,9 +222,9 @@ def build_router() -> Router:
         summary="The node is alive; records its software version",
     )
     def heartbeat(request: HttpRequest, data: HeartbeatIn) -> HttpResponse:
-        node = _node(request)
+        node = calling_node(request)
         services.touch_node(node, software_version=data.software_version)
-        return _signed(request, HeartbeatOut(status=node.status, hub_time=int(time.time())))
+        return signed_response(request, HeartbeatOut(status=node.status, hub_time=int(time.time())))
 
     @router.get(
         "/directory",
@@ -240,7 +243,7 @@ def build_router() -> Router:
             )
             for n in access.active_nodes()
         ]
-        return _signed(request, DirectoryOut(nodes=entries))
+        return signed_response(request, DirectoryOut(nodes=entries))
 
     @router.post(
         "/send",
@@ -260,8 +263,8 @@ def build_router() -> Router:
             )
             for m in data.messages
         ]
-        results = services.store_messages(sender=_node(request), messages=outgoing)
-        return _signed(request, SendOut(results=[SendResult(**r) for r in results]))
+        results = services.store_messages(sender=calling_node(request), messages=outgoing)
+        return signed_response(request, SendOut(results=[SendResult(**r) for r in results]))
 
     @router.get(
         "/poll",
@@ -270,7 +273,7 @@ def build_router() -> Router:
         summary="Messages waiting for the calling node, oldest first",
     )
     def poll(request: HttpRequest, filters: Query[PollFilter]) -> HttpResponse:
-        node = _node(request)
+        node = calling_node(request)
         services.prune()
         waiting, more = access.queue_for(node, limit=filters.limit)
         delivered = []
@@ -291,7 +294,7 @@ def build_router() -> Router:
                     expires_at=message.expires_at,
                 )
             )
-        return _signed(request, PollOut(messages=delivered, more=more))
+        return signed_response(request, PollOut(messages=delivered, more=more))
 
     @router.post(
         "/ack",
@@ -300,8 +303,8 @@ def build_router() -> Router:
         summary="Acknowledge received messages; the hub deletes them",
     )
     def ack(request: HttpRequest, data: AckIn) -> HttpResponse:
-        count = services.acknowledge_messages(recipient=_node(request), ids=data.ids)
-        return _signed(request, AckOut(acknowledged=count))
+        count = services.acknowledge_messages(recipient=calling_node(request), ids=data.ids)
+        return signed_response(request, AckOut(acknowledged=count))
 
     @router.post(
         "/rotate-key",
@@ -312,15 +315,15 @@ def build_router() -> Router:
     def rotate_key(request: HttpRequest, data: RotateIn) -> HttpResponse:
         try:
             node = services.rotate_node_keys(
-                node=_node(request),
+                node=calling_node(request),
                 signing_key=data.signing_key,
                 box_key=data.box_key,
                 proof=data.proof,
-                request_nonce=_caller(request).nonce,
+                request_nonce=calling_caller(request).nonce,
             )
         except services.TransportError as exc:
             raise HttpError(exc.status, str(exc)) from exc
-        return _signed(
+        return signed_response(
             request, RotateOut(signing_key_id=node.signing_key_id, box_key_id=node.box_key_id)
         )
 

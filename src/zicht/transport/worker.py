@@ -3,7 +3,9 @@
 A cycle (:func:`run_cycle`): finish a key rotation that is under way; while the enrollment
 is pending, ask the hub whether it was approved; send a heartbeat now and then; repeat any
 acknowledgement the hub has not confirmed; encrypt and send queued outgoing messages; fetch
-waiting messages, hand each to its handler exactly once, and acknowledge them.
+waiting messages, hand each to its handler exactly once, and acknowledge them; then run the
+cycle steps other apps registered (:func:`register_cycle_step`), such as joint research's
+exchange with the hub.
 
 :func:`run_forever` repeats cycles until told to stop, waiting ``interval`` seconds after a
 quiet cycle, not at all when more work is waiting, and after a failure an exponentially
@@ -33,7 +35,13 @@ from nacl.signing import SigningKey
 
 from zicht import __version__
 from zicht.transport import access, keystore, services
-from zicht.transport.client import HubClient, HubError, HubRejectedError, Transport
+from zicht.transport.client import (
+    HubClient,
+    HubError,
+    HubRejectedError,
+    HubUnreachableError,
+    Transport,
+)
 from zicht.transport.models import NodeStatus, OutboxMessage, PollStatus
 from zicht.transport.protocol import keys
 from zicht.transport.protocol.envelope import Envelope, open_envelope, seal_envelope
@@ -66,9 +74,27 @@ class CycleResult:
     acknowledged: int = 0
     more: bool = False
     heartbeat: bool = False
+    step_errors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: A step another app adds to every cycle: it gets the signed client and ``flush``, which sends
+#: the messages the step queued without waiting for the next cycle. It returns True when it
+#: has more work right away (the worker then does not wait before the next cycle).
+CycleStep = Callable[[HubClient, Callable[[], None]], bool]
+
+_CYCLE_STEPS: dict[str, CycleStep] = {}
+
+
+def register_cycle_step(name: str, step: CycleStep) -> None:
+    """Run ``step`` at the end of every cycle (one step per name; registering again replaces)."""
+    _CYCLE_STEPS[name] = step
+
+
+def unregister_cycle_step(name: str) -> None:
+    _CYCLE_STEPS.pop(name, None)
 
 
 def build_client(
@@ -155,6 +181,18 @@ def run_cycle(
     _send_queued(identity, client, batch, result)
     _receive(identity, client, poll_limit, result)
     result.acknowledged += _acknowledge(client)
+    for name, step in list(_CYCLE_STEPS.items()):
+        try:
+            if step(client, lambda: _send_queued(identity, client, batch, result)):
+                result.more = True
+        except HubUnreachableError:
+            raise
+        except Exception:
+            # One app's bug, or a hub that does not know the app's API yet (an older
+            # version), must not stop the transport for every other app: log it and carry
+            # on; the step runs again next cycle.
+            logger.exception("cycle step %s failed", name)
+            result.step_errors += 1
     return result
 
 

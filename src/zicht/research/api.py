@@ -1,0 +1,146 @@
+"""The hub's research API for nodes: signed requests (as the transport), signed answers.
+
+A node asks which runs concern its region, relays its steward's decision, reports that its
+shares are out, and hands in its partial sum. People use the hub's web pages instead.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from zicht.research import access
+from zicht.research.errors import ResearchError
+from zicht.research.services import hub as services
+from zicht.transport.api import calling_node, signed_response
+from zicht.transport.auth import NodeSignatureAuth
+
+
+class RunOut(Schema):
+    run_id: str
+    study_id: str
+    spec: dict[str, Any]
+    digest: str
+    state: str
+    protocol: dict[str, Any]
+    decision: str
+    release: dict[str, Any] | None
+
+
+class RunsOut(Schema):
+    runs: list[RunOut]
+
+
+class DecisionIn(Schema):
+    decision: str = Field(pattern="^(approved|declined)$")
+    reason: str = Field(default="", max_length=2000)
+    digest: str = Field(pattern="^[0-9a-f]{64}$")
+    region_column: bool = False
+
+
+class SharedIn(Schema):
+    epoch: int = Field(ge=0)
+
+
+class PartialIn(Schema):
+    message: dict[str, Any]
+    column: dict[str, Any] | None = None
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(max_length=500)
+
+
+class StateOut(Schema):
+    run_id: str
+    state: str
+
+
+def _state(request: HttpRequest, run_id: str, state: str) -> HttpResponse:
+    return signed_response(request, StateOut(run_id=run_id, state=state))
+
+
+def build_router() -> Router:
+    router = Router(tags=["research"], auth=NodeSignatureAuth())
+
+    @router.get(
+        "/runs",
+        response=RunsOut,
+        url_name="research-runs",
+        summary="Runs of joint studies that concern the calling node's region",
+    )
+    def runs(request: HttpRequest) -> HttpResponse:
+        node = calling_node(request)
+        services.advance_deadlines()
+        return signed_response(
+            request, RunsOut(runs=[RunOut(**item) for item in access.runs_for_region(node.region)])
+        )
+
+    @router.post(
+        "/runs/{run_id}/decision",
+        response=StateOut,
+        url_name="research-decision",
+        summary="The region's data steward approved or declined this run",
+    )
+    def decision(request: HttpRequest, run_id: str, data: DecisionIn) -> HttpResponse:
+        node = calling_node(request)
+        try:
+            services.record_decision(
+                region=node.region,
+                run_id=run_id,
+                decision=data.decision,
+                reason=data.reason,
+                digest=data.digest,
+                region_column=data.region_column,
+            )
+        except ResearchError as exc:
+            raise HttpError(exc.status, str(exc)) from exc
+        return _state(request, run_id, "recorded")
+
+    @router.post(
+        "/runs/{run_id}/shared",
+        response=StateOut,
+        url_name="research-shared",
+        summary="The calling node handed all its shares for this epoch to the transport",
+    )
+    def shared(request: HttpRequest, run_id: str, data: SharedIn) -> HttpResponse:
+        node = calling_node(request)
+        try:
+            run = services.report_shared(region=node.region, run_id=run_id, epoch=data.epoch)
+        except ResearchError as exc:
+            raise HttpError(exc.status, str(exc)) from exc
+        return _state(request, run_id, run.state)
+
+    @router.post(
+        "/runs/{run_id}/withdraw",
+        response=StateOut,
+        url_name="research-withdraw",
+        summary="The calling node cannot take part after all (its privacy budget refused)",
+    )
+    def withdraw(request: HttpRequest, run_id: str, data: WithdrawIn) -> HttpResponse:
+        node = calling_node(request)
+        try:
+            run = services.drop_from_run(region=node.region, run_id=run_id, reason=data.reason)
+        except ResearchError as exc:
+            raise HttpError(exc.status, str(exc)) from exc
+        return _state(request, run_id, run.state)
+
+    @router.post(
+        "/runs/{run_id}/partial",
+        response=StateOut,
+        url_name="research-partial",
+        summary="The calling node's partial sum (and, if approved, its protected own column)",
+    )
+    def partial(request: HttpRequest, run_id: str, data: PartialIn) -> HttpResponse:
+        node = calling_node(request)
+        try:
+            run = services.receive_partial(
+                region=node.region, run_id=run_id, message=data.message, column=data.column
+            )
+        except ResearchError as exc:
+            raise HttpError(exc.status, str(exc)) from exc
+        return _state(request, run_id, run.state)
+
+    return router
