@@ -47,8 +47,10 @@ CASES_READ = ("cases.view_case", "cases.view_all_cases")
 CASES_WORK = ("cases.add_case", "cases.work_case", "cases.export_case")
 CASES_MANAGE = ("cases.manage_case",)
 
-# The regional dashboard shows aggregate figures only (zicht.insight).
+# The regional dashboard shows aggregate figures only (zicht.insight); whoever sees it also
+# reads the phenomenon-picture reports. The bureau's analysts and coordinator write them.
 INSIGHT_VIEW = ("insight.view_dashboard",)
+INSIGHT_EDIT = ("insight.edit_report",)
 
 # Joint research (zicht.research): analysts and coordinators draft studies on the hub and
 # start their runs; only a region's data steward approves or declines a run on its node;
@@ -69,6 +71,7 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             *CASES_READ,
             *CASES_WORK,
             *INSIGHT_VIEW,
+            *INSIGHT_EDIT,
             *RESEARCH_DRAFT,
         ),
     ),
@@ -83,6 +86,7 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
             *CASES_WORK,
             *CASES_MANAGE,
             *INSIGHT_VIEW,
+            *INSIGHT_EDIT,
             *RESEARCH_DRAFT,
         ),
     ),

@@ -358,6 +358,46 @@ def compute(filters: Filters, *, version: str = "") -> Figures:
     )
 
 
+def to_json(found: Figures) -> dict[str, Any]:
+    """The figures as JSON-ready data (a final report keeps them; see :func:`from_json`)."""
+    data: dict[str, Any] = json.loads(json.dumps(asdict(found), default=str))
+    return data
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def from_json(data: dict[str, Any]) -> Figures:
+    """The figures written by :func:`to_json`."""
+    chosen = data["filters"]
+
+    def rows(name: str) -> list[Row]:
+        return [Row(**row) for row in data[name]]
+
+    return Figures(
+        filters=Filters(
+            date_from=_date(chosen["date_from"]),
+            date_to=_date(chosen["date_to"]),
+            form=chosen["form"],
+            sector=chosen["sector"],
+            municipality=chosen["municipality"],
+        ),
+        version=data["version"],
+        total=data["total"],
+        by_form=rows("by_form"),
+        by_sector=rows("by_sector"),
+        by_municipality=rows("by_municipality"),
+        by_month=rows("by_month"),
+        by_quarter=rows("by_quarter"),
+        by_indicator=rows("by_indicator"),
+        indicator_pairs=[Pair(**pair) for pair in data["indicator_pairs"]],
+        by_route_step=rows("by_route_step"),
+        by_partner_type=rows("by_partner_type"),
+        extra=data.get("extra", {}),
+    )
+
+
 def cache_key(filters: Filters, version: str) -> str:
     # Labels are translated, so the language is part of the key.
     material = json.dumps(

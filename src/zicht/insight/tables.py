@@ -1,20 +1,32 @@
 """The dashboard's tables: what each shows on screen and what leaves the node in an export.
 
-On screen the region's own analysts see exact counts. Every export (CSV and SVG) is built
-from :func:`protected`, which passes the counts through :func:`zicht.disclosure.protect`
-(cells below k = 5 suppressed, plus complementary cells so a suppressed count cannot be
-recomputed from the total). Rates per 100,000 in an export are computed from the published
-count, so a rate never reveals a suppressed count.
+On screen the region's own analysts see exact counts. Every export (CSV, SVG and the
+phenomenon-picture report) is built from :func:`export_table`, which passes the counts
+through :func:`zicht.disclosure.protect` (cells below k = 5 suppressed, plus complementary
+cells so a suppressed count cannot be recomputed from the total). Rates per 100,000 in an
+export are computed from the published count, so a rate never reveals a suppressed count.
+A report exports months and quarters together (:func:`export_months_and_quarters`): a
+quarter is the sum of its months, so the two are protected as one table.
 """
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from zicht.disclosure import TOTAL, Dimension, ProtectedTable, Table, protect
+from zicht.disclosure import (
+    TOTAL,
+    Dimension,
+    ProtectedTable,
+    Published,
+    Reason,
+    Suppressed,
+    Table,
+    protect,
+)
 from zicht.insight.figures import PER_INHABITANTS, Figures, Row
 
 K = 5
@@ -141,20 +153,33 @@ def specs(figures: Figures) -> dict[str, TableSpec]:
 CASE_TABLE_NAMES = ("casusfasen", "casustypen", "interventies")
 
 
-def case_specs() -> dict[str, TableSpec]:
+def case_rows() -> dict[str, list[Row]]:
     """Cases of the whole region, from :mod:`zicht.cases.figures` (not filtered, not cached:
     a region has hundreds of cases, not hundreds of thousands)."""
     from zicht.cases import figures as case_figures
     from zicht.cases.models import CasePhase
 
     phases = dict(CasePhase.choices)
-    per_phase = case_figures.cases_per_status()
+    return {
+        "casusfasen": [
+            Row(code, str(phases[code]), n) for code, n in case_figures.cases_per_status().items()
+        ],
+        "casustypen": [Row(t.code, t.name, t.total) for t in case_figures.cases_per_type()],
+        "interventies": [
+            Row(i.code, i.name, i.total) for i in case_figures.interventions_per_type()
+        ],
+    }
+
+
+def case_specs(rows: dict[str, list[Row]] | None = None) -> dict[str, TableSpec]:
+    """The case tables, from ``rows`` (as :func:`case_rows` returns them) or the register."""
+    found_rows = case_rows() if rows is None else rows
     found = [
         TableSpec(
             "casusfasen",
             _("Casussen per fase"),
             _("Fase"),
-            [Row(code, str(phases[code]), n) for code, n in per_phase.items()],
+            found_rows["casusfasen"],
             "bar",
             True,
         ),
@@ -162,7 +187,7 @@ def case_specs() -> dict[str, TableSpec]:
             "casustypen",
             _("Casussen per soort"),
             _("Soort casus"),
-            [Row(t.code, t.name, t.total) for t in case_figures.cases_per_type()],
+            found_rows["casustypen"],
             "bar",
             True,
         ),
@@ -170,7 +195,7 @@ def case_specs() -> dict[str, TableSpec]:
             "interventies",
             _("Interventies per soort"),
             _("Interventie"),
-            [Row(i.code, i.name, i.total) for i in case_figures.interventions_per_type()],
+            found_rows["interventies"],
             "bar",
             True,
             note=_("Aantal interventies; een casus kan er meer hebben."),
@@ -198,42 +223,143 @@ class TooSmallToPublishError(Exception):
     """Some value of the table stays knowable whatever is suppressed (see zicht.disclosure)."""
 
 
+def _one_dimensional(spec: TableSpec, labels: list[str]) -> Table:
+    return Table(
+        [Dimension(spec.dimension, tuple(labels))],
+        {(label,): row.count for label, row in zip(labels, spec.rows, strict=True)},
+    )
+
+
+def _export_row(spec: TableSpec, row: Row, label: str, value: Published) -> ExportRow:
+    count = value if isinstance(value, int) else None
+    rate = None
+    rate_text = ""
+    if spec.with_rate and row.population:
+        if count is None:
+            rate_text = str(value)
+        else:
+            rate = round(count * PER_INHABITANTS / row.population, 1)
+            rate_text = f"{rate:.1f}"
+    return ExportRow(row.key, label, count, str(value), rate, rate_text, row.population)
+
+
+def _total_row(value: Published) -> ExportRow:
+    return ExportRow(
+        "", _("Totaal"), value if isinstance(value, int) else None, str(value), None, "", None
+    )
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """A table as it may leave the node, with how many of its shown entries were suppressed
+    because they were small (primary) and to protect those (secondary)."""
+
+    spec: TableSpec
+    rows: list[ExportRow]
+    total: ExportRow | None
+    primary: int
+    secondary: int
+
+    @property
+    def suppressed(self) -> int:
+        return self.primary + self.secondary
+
+
+def _tally(values: Sequence[Published]) -> tuple[int, int]:
+    markers = [v for v in values if isinstance(v, Suppressed)]
+    primary = sum(1 for v in markers if v.reason is Reason.PRIMARY)
+    return primary, len(markers) - primary
+
+
+def export_table(spec: TableSpec, *, k: int = K, refuse: bool = True) -> ExportTable:
+    """The table as every export builds it, through :func:`zicht.disclosure.protect`.
+
+    Raises :class:`TooSmallToPublishError` for a table whose small values could be pinned
+    down whatever is suppressed, unless ``refuse`` is False (a caller that only draws the
+    protected figures and refuses the download itself).
+    """
+    if not spec.rows:
+        return ExportTable(spec, [], None, 0, 0)
+    labels = spec.labels()
+    published: ProtectedTable = protect(_one_dimensional(spec, labels), k=k)
+    if refuse and published.unprotected:
+        # E.g. four "< 5" cells under a "< 5" total must all be 1: refuse rather than publish.
+        raise TooSmallToPublishError(spec.dimension)
+    values = [published.entries[(label,)] for label in labels]
+    total = published.entries[(TOTAL,)]
+    rows = [
+        _export_row(spec, row, label, value)
+        for label, row, value in zip(labels, spec.rows, values, strict=True)
+    ]
+    shown = [*values, total] if spec.additive else values
+    return ExportTable(spec, rows, _total_row(total) if spec.additive else None, *_tally(shown))
+
+
 def protected(
     spec: TableSpec, *, k: int = K, for_export: bool = False
 ) -> tuple[list[ExportRow], ExportRow | None, int]:
     """The rows as they may be exported, the total row (additive tables), and how many
-    entries were suppressed."""
-    if not spec.rows:
-        return [], None, 0
-    labels = spec.labels()
+    of the shown entries were suppressed."""
+    table = export_table(spec, k=k, refuse=for_export)
+    return table.rows, table.total, table.suppressed
+
+
+MONTHS_OF_QUARTER = ("1", "2", "3")
+
+
+def _quarter_and_position(month_key: str) -> tuple[str, str]:
+    year, month = month_key.split("-")
+    index = int(month) - 1
+    return f"{year}-K{index // 3 + 1}", MONTHS_OF_QUARTER[index % 3]
+
+
+def export_months_and_quarters(
+    months: TableSpec, quarters: TableSpec, *, k: int = K
+) -> tuple[ExportTable, ExportTable]:
+    """The month and quarter tables protected together, as one table.
+
+    A quarter is the sum of its three months. Protected one at a time, a published quarter
+    and the other months of it would give away a month suppressed in the month table. As one
+    table of quarter by month of the quarter, the quarters are its row totals, and
+    :func:`zicht.disclosure.protect` sees every relation between the two. (The column totals,
+    "every first month of a quarter", are not shown: protecting them too only costs a few
+    extra suppressions.)
+    """
+    if not months.rows:
+        return ExportTable(months, [], None, 0, 0), ExportTable(quarters, [], None, 0, 0)
+    positions = [_quarter_and_position(row.key) for row in months.rows]
     table = Table(
-        [Dimension(spec.dimension, tuple(labels))],
-        {(label,): row.count for label, row in zip(labels, spec.rows, strict=True)},
+        [
+            Dimension(quarters.dimension, tuple(row.key for row in quarters.rows)),
+            Dimension(_("Maand van het kwartaal"), MONTHS_OF_QUARTER),
+        ],
+        {position: row.count for position, row in zip(positions, months.rows, strict=True)},
     )
-    published: ProtectedTable = protect(table, k=k)
-    if for_export and published.unprotected:
-        # E.g. four "< 5" cells under a "< 5" total must all be 1: refuse rather than publish.
-        raise TooSmallToPublishError(spec.dimension)
-    rows = []
-    for label, row in zip(labels, spec.rows, strict=True):
-        value = published.entries[(label,)]
-        count = value if isinstance(value, int) else None
-        rate = None
-        rate_text = ""
-        if spec.with_rate and row.population:
-            if count is None:
-                rate_text = str(value)
-            else:
-                rate = round(count * PER_INHABITANTS / row.population, 1)
-                rate_text = f"{rate:.1f}"
-        rows.append(ExportRow(row.key, label, count, str(value), rate, rate_text, row.population))
-    total_row = None
-    if spec.additive:
-        value = published.entries[(TOTAL,)]
-        total_row = ExportRow(
-            "", _("Totaal"), value if isinstance(value, int) else None, str(value), None, "", None
-        )
-    return rows, total_row, len(published.suppressed)
+    published = protect(table, k=k)
+    if published.unprotected:
+        raise TooSmallToPublishError(months.dimension)
+    month_values = [published.entries[position] for position in positions]
+    quarter_values = [published.entries[(row.key, TOTAL)] for row in quarters.rows]
+    total = published.entries[(TOTAL, TOTAL)]
+    month_table = ExportTable(
+        months,
+        [
+            _export_row(months, row, row.label, value)
+            for row, value in zip(months.rows, month_values, strict=True)
+        ],
+        _total_row(total),
+        *_tally([*month_values, total]),
+    )
+    quarter_table = ExportTable(
+        quarters,
+        [
+            _export_row(quarters, row, row.label, value)
+            for row, value in zip(quarters.rows, quarter_values, strict=True)
+        ],
+        _total_row(total),
+        *_tally([*quarter_values, total]),
+    )
+    return month_table, quarter_table
 
 
 def _cell(text: str) -> str:

@@ -1,7 +1,9 @@
-"""Browser journey of the dashboard (Chromium through Playwright)."""
+"""Browser journeys of the dashboard and the phenomenon-picture report (Chromium through
+Playwright)."""
 
 import csv
 import io
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +82,52 @@ def test_analyst_filters_dashboard_and_downloads_csv(page: Any, settings: Any) -
     # Labels and counts agree row for row: 6 in Amersfoort, 0 elsewhere, nothing below 5.
     assert [row[:2] for row in exported[1:]] == [row[:2] for row in on_screen[1:]]
     assert ["Amersfoort", "6"] in [row[:2] for row in exported]
+
+
+def test_analyst_writes_a_report_and_exports_it_as_pdf(
+    page: Any, settings: Any, tmp_path: Path
+) -> None:
+    settings.ZICHT_REQUIRE_2FA = False
+    UserFactory(username="analist", roles=["analist"])
+    for _ in range(6):
+        make_signal(municipality_code="GM0344", form_codes=["arbeid"], sector_code="bouw")
+    make_signal(municipality_code="GM0307", form_codes=["seksueel"])
+    _login(page, "analist")
+
+    page.goto("/inzicht/?van=2026-01-01&tot=2026-03-31")
+    page.get_by_role("link", name="Fenomeenbeeld van deze periode maken").click()
+    page.get_by_role("heading", name="Nieuw fenomeenbeeld").wait_for()
+    assert page.get_by_label("Periode vanaf").input_value() == "2026-01-01"
+    page.get_by_label("Titel").fill("Fenomeenbeeld eerste kwartaal 2026")
+    page.get_by_label("Samenvatting").fill("Arbeidsuitbuiting in de bouw in Utrecht.")
+    page.get_by_label("Modus operandi").fill("Werving via uitzendbureaus met huisvesting.")
+    page.get_by_role("button", name="Fenomeenbeeld aanmaken").click()
+    page.get_by_role("heading", name="Fenomeenbeeld eerste kwartaal 2026").wait_for()
+    assert page.get_by_test_id("report-status").inner_text() == "concept"
+    page.get_by_test_id("total").get_by_text("7 signalen in deze periode").wait_for()
+
+    page.get_by_role("link", name="Tekst bewerken").click()
+    page.get_by_label("Aanbevelingen").fill("Gezamenlijke controles in de bouw.")
+    page.get_by_role("button", name="Nieuwe versie opslaan").click()
+    page.get_by_text("Versie 2 is opgeslagen.").wait_for()
+    assert page.locator("[data-testid=versions] tbody tr").count() == 2
+
+    with page.expect_download() as info:
+        page.get_by_test_id("export-pdf").click()
+    pdf = tmp_path / "fenomeenbeeld.pdf"
+    info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+    )
+    (png,) = tmp_path.glob("page*.png")
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.stat().st_size > 1000
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True
+    ).stdout.decode()
+    flat = " ".join(text.split())
+    assert "Werving via uitzendbureaus met huisvesting." in flat
+    assert "Gezamenlijke controles in de bouw." in flat
