@@ -542,3 +542,18 @@ def event_text(event: RunEvent) -> str:
         case "cancelled":
             return _("Ingetrokken: %(reason)s") % {"reason": d.get("reason", "")}
     return event.event
+
+
+def dp_accuracy(spec: StudySpec) -> str | None:
+    """With DP: the plain-Dutch accuracy a reader of the release can expect, else None.
+
+    Computed for all invited regions, the worst case for the persons metric (whose
+    sensitivity grows with the number of participants), so nobody is told too rosy a figure.
+    """
+    half_width = release.expected_accuracy(spec, len(spec.regions))
+    if half_width is None:
+        return None
+    return (
+        f"Verwachte nauwkeurigheid: met 95% zekerheid wijkt een gepubliceerde cel niet meer "
+        f"dan {half_width:.0f} af van de werkelijke som (ruis voor differential privacy)."
+    )

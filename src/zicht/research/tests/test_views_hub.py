@@ -476,3 +476,14 @@ def test_a_dp_release_states_its_epsilon_and_noise(client_for: ClientFor) -> Non
     text = html.content.decode()
     assert "<dt>Differential privacy</dt><dd>epsilon 1</dd>" in text
     assert "Differential privacy: op elke cel is ruis gezet" in text
+
+
+def test_the_study_page_shows_the_expected_accuracy_of_a_dp_study(client_for: ClientFor) -> None:
+    plain = make_study()
+    with_dp = make_study(epsilon="0.5")
+    client = client_for("analist")
+    page = client.get(reverse("research:study-detail", args=[with_dp.study_id]))
+    assert 'data-testid="accuracy"' in page.content.decode()
+    assert "Verwachte nauwkeurigheid" in page.content.decode()
+    page = client.get(reverse("research:study-detail", args=[plain.study_id]))
+    assert "Verwachte nauwkeurigheid" not in page.content.decode()

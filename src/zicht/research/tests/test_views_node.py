@@ -310,3 +310,9 @@ def test_a_release_that_does_not_fit_the_question_is_not_drawn(client_for: Clien
     assert 'id="chart-resultaat"' not in html
     csv_response = client.get(reverse("research:request-csv", args=[request.run_id]))
     assert csv_response.status_code == 409
+
+
+def test_the_steward_sees_the_expected_accuracy_of_a_dp_run(client_for: ClientFor) -> None:
+    item = run_request(study_spec(epsilon="0.5"))
+    page = client_for("data_steward").get(reverse("research:request-detail", args=[item.run_id]))
+    assert "Verwachte nauwkeurigheid" in page.content.decode()

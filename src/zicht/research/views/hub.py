@@ -148,6 +148,7 @@ def study_detail(request: HttpRequest, study_id: str) -> HttpResponse:
             "study": study,
             "spec": spec,
             "description": describe(spec, labels=filter_labels(spec)),
+            "accuracy": presentation.dp_accuracy(spec),
             "runs": runs,
             "can_draft": can_draft,
             "can_offer": can_draft and not busy,

@@ -165,6 +165,7 @@ def request_detail(request: HttpRequest, run_id: str) -> HttpResponse:
         "preview": _preview(user, item, spec) if show_preview else None,
         "preview_param": PREVIEW_PARAM,
         "budget": _budget(spec, item),
+        "accuracy": presentation.dp_accuracy(spec),
         "release": shown,
         "ended_without_result": item.hub_state in (RunState.FAILED, RunState.CANCELLED),
         "csv_url": "research:request-csv",
