@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 from zicht.research.models import LocalDecision, RunRequest, SentPartial
 from zicht.research.services import node as services
-from zicht.transport.client import HubClient, HubRejectedError
+from zicht.transport.client import API_ROOT, HubClient, HubRejectedError
 
 logger = logging.getLogger(__name__)
 
 
 def sync_step(client: HubClient, flush: Callable[[], None]) -> bool:
     """One round; True when something moved (the worker then cycles again at once)."""
-    answer = client.call("GET", "/research/runs")
+    answer = client.call("GET", "/research/runs", api=API_ROOT)
     moved = False
     requests: list[RunRequest] = []
     for item in answer.get("runs", []):
@@ -49,6 +49,7 @@ def _advance(client: HubClient, flush: Callable[[], None], request: RunRequest) 
                 "digest": request.digest,
                 "region_column": request.region_column,
             },
+            api=API_ROOT,
         )
         services.decision_reported(request)
         return True
@@ -72,6 +73,7 @@ def _share(client: HubClient, flush: Callable[[], None], request: RunRequest) ->
                 "POST",
                 f"/research/runs/{request.run_id}/withdraw",
                 {"reason": request.refusal[:500]},
+                api=API_ROOT,
             )
             return True
         return False
@@ -81,7 +83,12 @@ def _share(client: HubClient, flush: Callable[[], None], request: RunRequest) ->
         flush()
         if not services.shares_out(share_set):
             return False
-    client.call("POST", f"/research/runs/{request.run_id}/shared", {"epoch": share_set.epoch})
+    client.call(
+        "POST",
+        f"/research/runs/{request.run_id}/shared",
+        {"epoch": share_set.epoch},
+        api=API_ROOT,
+    )
     services.shares_reported(share_set)
     return True
 
@@ -90,6 +97,11 @@ def _sum(client: HubClient, request: RunRequest) -> bool:
     sent = services.make_partial(request)
     if sent is None or sent.acknowledged:
         return False
-    client.call("POST", f"/research/runs/{request.run_id}/partial", services.partial_payload(sent))
+    client.call(
+        "POST",
+        f"/research/runs/{request.run_id}/partial",
+        services.partial_payload(sent),
+        api=API_ROOT,
+    )
     services.partial_acknowledged(SentPartial.objects.get(pk=sent.pk))
     return True

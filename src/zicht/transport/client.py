@@ -24,7 +24,8 @@ from nacl.signing import SigningKey, VerifyKey
 from zicht.transport.protocol import keys, signing
 from zicht.transport.protocol.errors import BadSignatureError, MalformedError
 
-API_PATH = "/api/v1/transport"
+API_ROOT = "/api/v1"
+API_PATH = f"{API_ROOT}/transport"
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -149,10 +150,15 @@ class HubClient:
         nonce: str | None = None,
         timestamp: int | None = None,
         signing_key: SigningKey | None = None,
+        api: str = API_PATH,
     ) -> tuple[RawResponse, str]:
-        """Send one signed request; the response unchecked, and the nonce it used."""
+        """Send one signed request; the response unchecked, and the nonce it used.
+
+        ``path`` is relative to ``api``: the transport's API unless another app's hub API
+        is named (joint research passes ``API_ROOT`` and paths under ``/research``).
+        """
         body = b"" if payload is None else json.dumps(payload, sort_keys=True).encode("utf-8")
-        full_path = f"{API_PATH}{path}"
+        full_path = f"{api}{path}"
         if query:
             full_path += "?" + urllib.parse.urlencode(query)
         nonce = nonce or signing.new_nonce()
@@ -180,9 +186,10 @@ class HubClient:
         *,
         query: dict[str, Any] | None = None,
         nonce: str | None = None,
+        api: str = API_PATH,
     ) -> dict[str, Any]:
         """Send, then return the JSON body of a success whose hub signature verifies."""
-        response, nonce = self.raw(method, path, payload, query=query, nonce=nonce)
+        response, nonce = self.raw(method, path, payload, query=query, nonce=nonce, api=api)
         if not 200 <= response.status < 300:
             raise HubRejectedError(response.status, _problem_detail(response.body))
         key = self.hub_key

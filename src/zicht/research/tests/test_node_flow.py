@@ -37,7 +37,7 @@ from zicht.research.services import node as node_services
 from zicht.research.study import StudySpec
 from zicht.research.sync import sync_step
 from zicht.transport import services as transport_services
-from zicht.transport.client import HubRejectedError
+from zicht.transport.client import API_ROOT, HubRejectedError
 from zicht.transport.models import OutboxMessage, OutboxStatus
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,10 @@ class FakeHub:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+    def call(
+        self, method: str, path: str, payload: dict[str, Any] | None = None, *, api: str = ""
+    ) -> Any:
+        assert api == API_ROOT  # the research API is mounted beside the transport's
         self.calls.append(f"{method} {path}")
         parts = path.strip("/").split("/")
         try:
