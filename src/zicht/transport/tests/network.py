@@ -20,7 +20,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,15 +220,19 @@ class Instance:
         self.server.wait(timeout=10)
         self.server = None
 
-    def start_worker(self, *extra: str, wait: bool = True) -> None:
-        """Start the worker and by default wait until it runs (signal handlers installed)."""
+    def start_worker(self, *extra: str, wait: bool = True, command: Sequence[str] = ()) -> None:
+        """Start the worker and by default wait until it runs (signal handlers installed).
+
+        ``command`` replaces ``python -m zicht.manage transport_worker`` (a benchmark runs the
+        worker from its own script, with its own message kinds registered); ``extra`` follows.
+        """
         assert self.worker is None or self.worker.poll() is not None
-        command = [sys.executable, "-m", "zicht.manage", "transport_worker", *extra]
+        argv = [*(command or (sys.executable, "-m", "zicht.manage", "transport_worker")), *extra]
         log_path = self.log("worker")
         self._worker_log_offset = log_path.stat().st_size if log_path.exists() else 0
         with log_path.open("ab") as log:
             self.worker = subprocess.Popen(
-                command, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         if wait:
@@ -305,3 +310,59 @@ def _stop(process: subprocess.Popen[bytes] | None, grace: float = 10.0) -> int |
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         return None
+
+
+def create_instances(
+    root: Path, databases: Databases, regions: Sequence[str]
+) -> tuple[Instance, dict[str, Instance]]:
+    """A hub and a node per region, each with its own copy of one freshly migrated database.
+
+    Migrations are the same in both roles: they run once, on a template, which is copied.
+    Nothing is started; every instance gets a free port for its web server.
+    """
+    hub_port = free_port()
+    hub_url = f"http://127.0.0.1:{hub_port}"
+
+    def instance(name: str, role: str, region: str | None, port: int) -> Instance:
+        return Instance(
+            name,
+            role,
+            region,
+            port,
+            databases.url(name),
+            root,
+            databases,
+            hub_url=hub_url if role == "node" else "",
+        )
+
+    template = instance("template", "hub", None, 0)
+    template.database_url = databases.create_empty("template")
+    template.zicht("migrate", "--noinput", "-v", "0")
+    hub = instance("hub", "hub", None, hub_port)
+    databases.copy("template", "hub")
+    nodes = {}
+    for region in regions:
+        nodes[region] = instance(f"node-{region}", "node", region, free_port())
+        databases.copy("template", f"node-{region}")
+    return hub, nodes
+
+
+def enroll_nodes(hub: Instance, nodes: Sequence[Instance], *, jobs: int = 4) -> None:
+    """Enroll ``nodes`` at the running ``hub`` with the real commands and approve them there.
+
+    A node learns that it was approved (and becomes active) in its first worker cycle; its
+    own web server need not run.
+    """
+    regions = [node.region or "" for node in nodes]
+    lines = hub.zicht(
+        "create_enrollment_code", *[arg for region in regions for arg in ("--region", region)]
+    ).stdout.splitlines()
+    codes = dict(line.split() for line in lines)
+
+    def enroll(node: Instance) -> None:
+        code = codes[node.region or ""]
+        node.zicht("enroll", "--hub", node.hub_url, "--code", code, "--timeout", "0")
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(enroll, nodes))
+    hub.zicht("approve_node", *[arg for region in regions for arg in ("--region", region)])
