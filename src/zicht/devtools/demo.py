@@ -8,27 +8,37 @@ own gunicorn process. Once the servers answer, every node that is not yet enroll
 hub gets an enrollment code, enrolls and is approved (automatically: the demo only), and
 each node gets a ``zicht transport_worker`` next to its server. Ctrl-C or SIGTERM stops
 them all.
+
+With three nodes or more, the hub gets a ready joint study (:mod:`zicht.research.demo`): after
+the start-up table is printed, a background thread offers it (once) and has the data steward
+of every region but the last approve it as soon as that node's worker has fetched it. The
+table says what is left to do: the last region's approval, then "Uitvoeren" on the hub.
 """
 
 import argparse
 import hashlib
+import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from types import FrameType
 
 import zicht
-from zicht.regions import REGIONS, RegionInfo
+from zicht.regions import REGIONS, RegionInfo, region_by_code
+from zicht.research import demo as study
+from zicht.research.protocols.field import MIN_PARTICIPANTS
 from zicht.transport.demo import APPROVE, ENROLL, enrollment_step
 
 # Bump when what setup_instance creates changes in a way the fingerprint cannot see.
@@ -40,6 +50,11 @@ PREPARE_JOBS = 2  # instances prepared at once; migrate is CPU-bound and these a
 HEALTH_TIMEOUT_SECONDS = 120.0
 STOP_GRACE_SECONDS = 10.0
 WORKER_INTERVAL_SECONDS = "2"  # how often each node's transport worker polls the hub
+# How long the ready study's set-up waits for every node's worker to fetch the offered run
+# (ten workers and their first cycles on two cores), and how often it looks.
+STUDY_TIMEOUT_SECONDS = 300.0
+STUDY_POLL_SECONDS = 0.5
+STUDY_FILE = "demo-study.json"  # under the var directory: the study as last offered
 PACKAGE_DIR = Path(zicht.__file__).resolve().parent
 DEFAULT_VAR_DIR = PACKAGE_DIR.parent.parent / "var"
 
@@ -261,8 +276,14 @@ def stop_all(servers: dict[Instance, subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
-def run_command(instance: Instance, args: list[str], *, var_dir: Path, hub_port: int) -> str:
-    """Run ``zicht <args>`` for an instance; its stdout, or DemoError with the output."""
+def run_command(
+    instance: Instance, args: list[str], *, var_dir: Path, hub_port: int, detached: bool = False
+) -> str:
+    """Run ``zicht <args>`` for an instance; its stdout, or DemoError with the output.
+
+    ``detached`` runs the command in its own session, so the Ctrl-C meant for the launcher
+    does not cut it short: for the background thread, which finishes its command and stops.
+    """
     log_path = var_dir / instance.name / "transport.log"
     result = subprocess.run(
         [sys.executable, "-m", "zicht.manage", *args],
@@ -271,6 +292,7 @@ def run_command(instance: Instance, args: list[str], *, var_dir: Path, hub_port:
         capture_output=True,
         text=True,
         check=False,
+        start_new_session=detached,
     )
     with log_path.open("a", encoding="utf-8") as log:
         log.write(f"$ zicht {' '.join(args[:1])} ...\n{result.stdout}{result.stderr}")
@@ -345,8 +367,181 @@ def start_worker(instance: Instance, *, var_dir: Path, hub_port: int) -> subproc
         )  # fmt: skip
 
 
+# -- the ready study -------------------------------------------------------------------------
+
+
+def _hub(instances: Sequence[Instance]) -> Instance:
+    return next(inst for inst in instances if inst.role == "hub")
+
+
+def _nodes(instances: Sequence[Instance]) -> dict[str, Instance]:
+    """The nodes by region code, in network order."""
+    return {inst.region.code: inst for inst in instances if inst.region is not None}
+
+
+def offer_args(*, spec_file: Path, study_exists: bool) -> list[str]:
+    """``zicht research offer`` for the ready study: from its file, or a run of the hub's study.
+
+    The second happens only when an earlier start saved the study but was stopped before its
+    run was offered.
+    """
+    source = ["--study", study.STUDY_ID] if study_exists else ["--spec-file", str(spec_file)]
+    return ["research", "offer", *source, "--as", study.DRAFTER]
+
+
+def approve_args(run_id: str) -> list[str]:
+    """The data steward's approval of ``run_id`` on a node."""
+    return [
+        "research", "decide", run_id, "--approve",
+        "--reason", study.APPROVAL_REASON, "--as", study.STEWARD,
+    ]  # fmt: skip
+
+
+def study_instructions(instances: Sequence[Instance], run: study.HubRun | None) -> list[str]:
+    """What the start-up table says about the ready study, given its latest run on the hub."""
+    nodes = _nodes(instances)
+    if len(nodes) < MIN_PARTICIPANTS:
+        return [
+            f"No ready study: a joint study needs at least {MIN_PARTICIPANTS} regions "
+            f"(--nodes {MIN_PARTICIPANTS} or more)."
+        ]
+    hub_url = f"{_hub(instances).url}onderzoek/"
+    lines = [f'Ready study "{study.TITLE}" (k = {study.MIN_CELL}, no noise):']
+    if run is not None and run.state == "released":
+        return [
+            *lines,
+            f"  released; log in on the hub as {study.DRAFTER} for the result:",
+            f"  {hub_url}uitvoering/{run.run_id}/resultaat/",
+        ]
+    if run is not None and run.state in ("sharing", "summing"):
+        return [*lines, f"  running; the result appears on {hub_url} (log in as {study.DRAFTER})"]
+    if run is not None and run.state != "awaiting":
+        return [
+            *lines,
+            f"  ended without a result ({run.state}); to offer it again: {hub_url}",
+            f'  as {study.DRAFTER}, open the study, "Aanbieden aan de regio\'s".',
+        ]
+    asked = list(run.decisions) if run is not None else list(nodes)
+    ahead, last = study.plan(asked=asked, network=list(nodes))
+    if last is None:
+        return [*lines, f"  asks fewer than {MIN_PARTICIPANTS} of the regions running now."]
+    name = region_by_code(last).name
+    lines += [
+        f"  offered to {len(ahead) + 1} regions; the data stewards of {len(ahead)} approve it in "
+        "the background",
+        f"  (within a minute or two). The last approval, {name}'s, is yours:",
+    ]
+    if run is not None and run.decisions.get(last) != "pending":
+        lines.append(f"  1. {name} has decided already.")
+    else:
+        lines.append(
+            f"  1. {nodes[last].url}onderzoek/  log in as {study.STEWARD}, open the study, "
+            '"Goedkeuren"'
+        )
+    lines += [
+        f'  2. {hub_url}  log in as {study.DRAFTER}, open the study, "Uitvoeren"',
+        '  3. reload after a few seconds: "Resultaat bekijken" shows table, chart, map, method',
+    ]
+    return lines
+
+
+def _wait_for_request(
+    node_db: Path, run_id: str, *, stop: threading.Event, deadline: float
+) -> study.NodeRequest | None:
+    """The node's copy of the run once its worker fetched it; None if the demo stops first."""
+    while not stop.is_set():
+        request = study.node_request(node_db, run_id)
+        if request is not None:
+            return request
+        if time.monotonic() > deadline:
+            raise DemoError(f"{node_db.parent.name} did not fetch {run_id} from the hub in time")
+        stop.wait(STUDY_POLL_SECONDS)
+    return None
+
+
+def set_up_study(
+    instances: Sequence[Instance],
+    *,
+    var_dir: Path,
+    hub_port: int,
+    stop: threading.Event,
+    today: date,
+    timeout: float = STUDY_TIMEOUT_SECONDS,
+) -> str:
+    """Offer the ready study unless the hub has it; approve it in all regions but the last.
+
+    Idempotent: the hub's latest run of the study and every node's decision are read first,
+    and only what is missing is done. Returns a line for the console ("" when nothing was
+    left to do); DemoError when a command fails or a node never fetches the run.
+    """
+    hub, nodes = _hub(instances), _nodes(instances)
+    if len(nodes) < MIN_PARTICIPANTS or stop.is_set():
+        return ""
+    started = time.monotonic()
+    hub_db = var_dir / hub.name / "db.sqlite3"
+    run = study.latest_run(hub_db)
+    offered = run is None
+    if run is None:
+        spec_file = var_dir / STUDY_FILE
+        document = study.study_file(regions=list(nodes), today=today)
+        spec_file.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        args = offer_args(spec_file=spec_file, study_exists=study.study_exists(hub_db))
+        run_command(hub, args, var_dir=var_dir, hub_port=hub_port, detached=True)
+        run = study.latest_run(hub_db)
+        if run is None:
+            raise DemoError(f"the hub has no run of {study.STUDY_ID} after offering it")
+    if run.state != "awaiting":
+        return ""
+    ahead, last = study.plan(asked=run.decisions, network=list(nodes))
+    pending = [region for region in ahead if run.decisions[region] == "pending"]
+    deadline = started + timeout
+    run_id = run.run_id
+
+    def approve(region: str) -> bool:
+        node_db = var_dir / nodes[region].name / "db.sqlite3"
+        request = _wait_for_request(node_db, run_id, stop=stop, deadline=deadline)
+        if request is None or request.decision != "pending" or request.hub_state != "awaiting":
+            return False
+        run_command(
+            nodes[region], approve_args(run_id), var_dir=var_dir, hub_port=hub_port, detached=True
+        )
+        return True
+
+    with ThreadPoolExecutor(max_workers=PREPARE_JOBS) as pool:
+        approved = sum(pool.map(approve, pending))
+    if stop.is_set() or not (offered or approved):
+        return ""
+    regions = "region" if approved == 1 else "regions"
+    done = f"offered; {approved} {regions}" if offered else f"{approved} more {regions}"
+    last_name = region_by_code(last).name if last else "?"
+    return (
+        f"Ready study {run_id}: {done} approved it in advance "
+        f"({time.monotonic() - started:.0f} s). The last approval is for the steward of "
+        f"{last_name}."
+    )
+
+
+def _set_up_study_in_background(
+    instances: Sequence[Instance], *, var_dir: Path, hub_port: int, stop: threading.Event
+) -> None:
+    try:
+        line = set_up_study(
+            instances, var_dir=var_dir, hub_port=hub_port, stop=stop, today=date.today()
+        )
+    except (DemoError, OSError) as exc:
+        print(f"demo: the ready study is not complete: {exc}", file=sys.stderr, flush=True)
+        return
+    if line:
+        print(line, flush=True)
+
+
 def print_table(
-    instances: Sequence[Instance], *, elapsed: float, prepared: int, var_dir: Path
+    instances: Sequence[Instance],
+    *,
+    elapsed: float,
+    prepared: int,
+    var_dir: Path,
+    study_lines: Sequence[str] = (),
 ) -> None:
     from zicht.accounts.demo import DEMO_PASSWORD, demo_users
 
@@ -365,6 +560,8 @@ def print_table(
         for username, description in demo_users(role):
             print(f"  {username:<14}{description}")
     print(f"\nPassword for every demo login: {DEMO_PASSWORD}   (two-factor login is off)")
+    if study_lines:
+        print("\n" + "\n".join(study_lines) + "\n")
     print(f"Logs in {var_dir}/<instance>/server.log. Stop with Ctrl-C.\n", flush=True)
 
 
@@ -377,6 +574,8 @@ def run(nodes: int, *, var_dir: Path, base_port: int) -> int:
     instances = network(nodes, base_port)
     servers: dict[Instance, subprocess.Popen[bytes]] = {}
     workers: dict[Instance, subprocess.Popen[bytes]] = {}
+    stop_study = threading.Event()
+    study_thread: threading.Thread | None = None
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
     try:
@@ -403,7 +602,15 @@ def run(nodes: int, *, var_dir: Path, base_port: int) -> int:
             if inst.role == "node":
                 workers[inst] = start_worker(inst, var_dir=var_dir, hub_port=base_port)
         elapsed = time.monotonic() - started
-        print_table(instances, elapsed=elapsed, prepared=prepared, var_dir=var_dir)
+        hub_db = var_dir / _hub(instances).name / "db.sqlite3"
+        study_lines = study_instructions(instances, study.latest_run(hub_db))
+        print_table(
+            instances,
+            elapsed=elapsed,
+            prepared=prepared,
+            var_dir=var_dir,
+            study_lines=study_lines,
+        )
         if workers:
             print(
                 f"Network: {len(workers)} nodes enrolled at the hub ({enrolled} just now), "
@@ -411,6 +618,14 @@ def run(nodes: int, *, var_dir: Path, base_port: int) -> int:
                 f"Their status: http://localhost:{base_port}/netwerk/ on the hub.\n",
                 flush=True,
             )
+        study_thread = threading.Thread(
+            target=_set_up_study_in_background,
+            args=(instances,),
+            kwargs={"var_dir": var_dir, "hub_port": base_port, "stop": stop_study},
+            name="demo-study",
+            daemon=True,
+        )
+        study_thread.start()
         while True:
             for inst, proc in [*servers.items(), *workers.items()]:
                 if proc.poll() is not None:
@@ -427,6 +642,10 @@ def run(nodes: int, *, var_dir: Path, base_port: int) -> int:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
+        stop_study.set()
+        if study_thread is not None:
+            # It stops at its next look, or after the command it is running (a second or two).
+            study_thread.join(timeout=STOP_GRACE_SECONDS)
         # Workers first: they talk to the hub, which should still be there to answer.
         stop_all(workers)
         stop_all(servers)
