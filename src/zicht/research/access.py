@@ -5,6 +5,9 @@ region and the network, so the node API only lists the calling region's own invi
 On a node, a steward's preview of the local table reads the register; the view audits it.
 """
 
+import functools
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +35,25 @@ def release_document(release: Release) -> dict[str, Any]:
     }
 
 
+def document_digest(document: dict[str, Any]) -> str:
+    """SHA-256 of a release document's canonical JSON: nodes fetch a release only when new."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _release_digest(release_id: int) -> str:
+    # A release does not change after the transaction that created it (its columns are
+    # published or withheld in that same transaction), so its digest can be remembered.
+    return document_digest(release_document(Release.objects.get(pk=release_id)))
+
+
+def release_for_region(region: str, run_id: str) -> dict[str, Any] | None:
+    """The release of ``run_id`` if ``region`` was asked to take part in it."""
+    release = Release.objects.filter(run__run_id=run_id, run__invitations__region=region).first()
+    return None if release is None else release_document(release)
+
+
 def runs_for_region(region: str) -> list[dict[str, Any]]:
     since = timezone.now() - ENDED_VISIBLE
     invitations = (
@@ -44,7 +66,7 @@ def runs_for_region(region: str) -> list[dict[str, Any]]:
         run = invitation.run
         if run.state in workflow.ENDED and run.updated_at < since:
             continue
-        release = Release.objects.filter(run=run).first()
+        release_id = Release.objects.filter(run=run).values_list("pk", flat=True).first()
         items.append(
             {
                 "run_id": run.run_id,
@@ -54,7 +76,9 @@ def runs_for_region(region: str) -> list[dict[str, Any]]:
                 "state": run.state,
                 "protocol": run.protocol,
                 "decision": invitation.decision,
-                "release": release_document(release) if release is not None else None,
+                # Only the digest: a release document can be large, and every poll would carry
+                # every recent one. The node fetches a release once, when its digest is new.
+                "release_digest": None if release_id is None else _release_digest(release_id),
             }
         )
     return items

@@ -26,7 +26,12 @@ class RunOut(Schema):
     state: str
     protocol: dict[str, Any]
     decision: str
-    release: dict[str, Any] | None
+    release_digest: str | None
+
+
+class ReleaseOut(Schema):
+    run_id: str
+    release: dict[str, Any]
 
 
 class RunsOut(Schema):
@@ -77,6 +82,19 @@ def build_router() -> Router:
         return signed_response(
             request, RunsOut(runs=[RunOut(**item) for item in access.runs_for_region(node.region)])
         )
+
+    @router.get(
+        "/runs/{run_id}/release",
+        response=ReleaseOut,
+        url_name="research-release",
+        summary="The protected release of a run the calling node's region was asked to join",
+    )
+    def release(request: HttpRequest, run_id: str) -> HttpResponse:
+        node = calling_node(request)
+        document = access.release_for_region(node.region, run_id)
+        if document is None:
+            raise HttpError(404, "Deze uitvoering heeft (nog) geen vrijgegeven resultaat.")
+        return signed_response(request, ReleaseOut(run_id=run_id, release=document))
 
     @router.post(
         "/runs/{run_id}/decision",

@@ -26,8 +26,14 @@ def sync_step(client: HubClient, flush: Callable[[], None]) -> bool:
         if not isinstance(item, dict):
             continue
         request = services.update_from_hub(item)
-        if request is not None:
-            requests.append(request)
+        if request is None:
+            continue
+        requests.append(request)
+        digest = item.get("release_digest")
+        if services.needs_release(request, digest):
+            fetched = client.call("GET", f"/research/runs/{request.run_id}/release", api=API_ROOT)
+            services.store_release(request, fetched["release"], str(digest))
+            moved = True
     for request in requests:
         try:
             moved |= _advance(client, flush, request)

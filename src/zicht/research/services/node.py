@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from zicht.audit.models import AuditAction
 from zicht.audit.services import record
-from zicht.research import local, release
+from zicht.research import access, local, release
 from zicht.research.budget import node_ledger
 from zicht.research.errors import ConflictError, ResearchError, StateError
 from zicht.research.models import (
@@ -68,6 +68,15 @@ def announced_run(request: RunRequest) -> sa.Run | None:
 
 def update_from_hub(item: dict[str, Any]) -> RunRequest | None:
     """Store or refresh one run the hub lists for this region; None if it is not acceptable."""
+    known = RunRequest.objects.filter(run_id=str(item.get("run_id", ""))).first()
+    if (
+        known is not None
+        and known.digest == item.get("digest")
+        and known.hub_state == item.get("state")
+        and known.protocol == (item.get("protocol") or {})
+    ):
+        # Nothing new (the common case on every poll): no parsing, no write.
+        return known
     try:
         spec = StudySpec.from_dict(item["spec"])
         run_id = str(item["run_id"])
@@ -116,13 +125,24 @@ def update_from_hub(item: dict[str, Any]) -> RunRequest | None:
             request.protocol = protocol
             request.updated_at = now
             request.save(update_fields=["hub_state", "protocol", "updated_at"])
-        release_document = item.get("release")
-        if release_document and request.release != release_document:
-            request.release = release_document
-            request.save(update_fields=["release"])
         if state in ENDED_STATES:
             forget(request.run_id)
     return request
+
+
+def needs_release(request: RunRequest, digest: object) -> bool:
+    """Whether the hub lists a release for this run that the node does not hold yet."""
+    if not isinstance(digest, str) or request.hub_state != "released":
+        return False
+    return request.release is None or access.document_digest(request.release) != digest
+
+
+def store_release(request: RunRequest, document: dict[str, Any], digest: str) -> None:
+    """Keep the release the hub published, if it is the one the run list announced."""
+    if access.document_digest(document) != digest:
+        raise ResearchError("Het opgehaalde resultaat hoort niet bij deze uitvoering.")
+    RunRequest.objects.filter(pk=request.pk).update(release=document, updated_at=timezone.now())
+    request.release = document
 
 
 # -- the data steward -------------------------------------------------------------------------

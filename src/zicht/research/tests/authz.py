@@ -157,6 +157,7 @@ def run_request(
     spec: Any = None, *, state: str = "awaiting", document: dict[str, Any] | None = None
 ) -> Any:
     """A run the hub offered this node's region, as the node stores it."""
+    from zicht.research import access
     from zicht.research.services import node
 
     spec = spec or study_spec()
@@ -168,10 +169,13 @@ def run_request(
         "state": state,
         "protocol": {},
         "decision": "pending",
-        "release": document,
+        "release_digest": None if document is None else access.document_digest(document),
     }
     request = node.update_from_hub(item)
     assert request is not None
+    if document is not None:
+        # What the worker does after the run list: fetch the release it announced.
+        node.store_release(request, document, item["release_digest"])
     return request
 
 
@@ -248,6 +252,7 @@ ROUTES += [
     )
     for name, method, kwargs in (
         ("runs", "get", {}),
+        ("release", "get", {"run_id": "arbeid-sector-1.1"}),
         ("decision", "post", {"run_id": "arbeid-sector-1.1"}),
         ("shared", "post", {"run_id": "arbeid-sector-1.1"}),
         ("withdraw", "post", {"run_id": "arbeid-sector-1.1"}),

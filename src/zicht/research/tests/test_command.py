@@ -291,7 +291,7 @@ def test_status_on_a_node_shows_the_sharing_but_never_a_share(make_user: Any) ->
         "state": "sharing",
         "protocol": announced.to_dict(),
         "decision": "approved",
-        "release": None,
+        "release_digest": None,
     }
     request = node_services.update_from_hub(item)  # type: ignore[assignment]
     node_services.make_shares(request)

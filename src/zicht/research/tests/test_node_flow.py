@@ -62,8 +62,10 @@ class FakeHub:
             if path == "/research/runs":
                 hub_services.advance_deadlines()
                 return {"runs": access.runs_for_region(ME)}
-            assert payload is not None
             run_id, action = parts[2], parts[3]
+            if action == "release":
+                return {"run_id": run_id, "release": access.release_for_region(ME, run_id)}
+            assert payload is not None
             if action == "decision":
                 hub_services.record_decision(region=ME, run_id=run_id, **payload)
             elif action == "shared":
@@ -197,7 +199,13 @@ def test_a_whole_run_from_this_node(steward: Any) -> None:
     expected = [a + b + c for a, b, c in zip(own, *tables.values(), strict=True)]
     assert [cells[c] for c in study_spec.cells()] == expected
     sync_step(hub, flush)  # type: ignore[arg-type]  # the node learns the release
-    assert RunRequest.objects.get(run_id=run.run_id).release is not None
+    assert RunRequest.objects.get(run_id=run.run_id).release == access.release_document(
+        Release.objects.get(run=run)
+    )
+    fetched = hub.calls.count(f"GET /research/runs/{run.run_id}/release")
+    sync_step(hub, flush)  # type: ignore[arg-type]
+    assert fetched == 1  # once: later polls carry only the release's digest
+    assert hub.calls.count(f"GET /research/runs/{run.run_id}/release") == 1
 
 
 def test_the_node_shares_once_per_epoch_and_sums_once(steward: Any) -> None:
