@@ -4,6 +4,8 @@ A node asks which runs concern its region, relays its steward's decision, report
 shares are out, and hands in its partial sum. People use the hub's web pages instead.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -67,6 +69,15 @@ def _state(request: HttpRequest, run_id: str, state: str) -> HttpResponse:
     return signed_response(request, StateOut(run_id=run_id, state=state))
 
 
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A refusal of the services becomes a problem+json answer with its status."""
+    try:
+        yield
+    except ResearchError as exc:
+        raise HttpError(exc.status, str(exc)) from exc
+
+
 def build_router() -> Router:
     router = Router(tags=["research"], auth=NodeSignatureAuth())
 
@@ -104,7 +115,7 @@ def build_router() -> Router:
     )
     def decision(request: HttpRequest, run_id: str, data: DecisionIn) -> HttpResponse:
         node = calling_node(request)
-        try:
+        with _refusals():
             services.record_decision(
                 region=node.region,
                 run_id=run_id,
@@ -113,8 +124,6 @@ def build_router() -> Router:
                 digest=data.digest,
                 region_column=data.region_column,
             )
-        except ResearchError as exc:
-            raise HttpError(exc.status, str(exc)) from exc
         return _state(request, run_id, "recorded")
 
     @router.post(
@@ -125,10 +134,8 @@ def build_router() -> Router:
     )
     def shared(request: HttpRequest, run_id: str, data: SharedIn) -> HttpResponse:
         node = calling_node(request)
-        try:
+        with _refusals():
             run = services.report_shared(region=node.region, run_id=run_id, epoch=data.epoch)
-        except ResearchError as exc:
-            raise HttpError(exc.status, str(exc)) from exc
         return _state(request, run_id, run.state)
 
     @router.post(
@@ -139,10 +146,8 @@ def build_router() -> Router:
     )
     def withdraw(request: HttpRequest, run_id: str, data: WithdrawIn) -> HttpResponse:
         node = calling_node(request)
-        try:
+        with _refusals():
             run = services.drop_from_run(region=node.region, run_id=run_id, reason=data.reason)
-        except ResearchError as exc:
-            raise HttpError(exc.status, str(exc)) from exc
         return _state(request, run_id, run.state)
 
     @router.post(
@@ -153,12 +158,10 @@ def build_router() -> Router:
     )
     def partial(request: HttpRequest, run_id: str, data: PartialIn) -> HttpResponse:
         node = calling_node(request)
-        try:
+        with _refusals():
             run = services.receive_partial(
                 region=node.region, run_id=run_id, message=data.message, column=data.column
             )
-        except ResearchError as exc:
-            raise HttpError(exc.status, str(exc)) from exc
         return _state(request, run_id, run.state)
 
     return router

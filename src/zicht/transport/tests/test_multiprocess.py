@@ -23,7 +23,13 @@ from faker import Faker
 from zicht.transport.client import HubClient
 from zicht.transport.protocol import keys
 from zicht.transport.tests import piiscan
-from zicht.transport.tests.network import Databases, Instance, free_port, wait_until
+from zicht.transport.tests.network import (
+    Databases,
+    Instance,
+    create_instances,
+    enroll_nodes,
+    wait_until,
+)
 
 pytestmark = pytest.mark.multiprocess
 
@@ -64,31 +70,7 @@ def _people_script(region: str, seed: int) -> tuple[str, list[tuple[str, str]]]:
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     root = tmp_path_factory.mktemp("network")
     databases = Databases(root, os.environ.get("DATABASE_URL"))
-    hub_port = free_port()
-    hub_url = f"http://127.0.0.1:{hub_port}"
-
-    def instance(name: str, role: str, region: str | None, port: int) -> Instance:
-        return Instance(
-            name,
-            role,
-            region,
-            port,
-            databases.url(name),
-            root,
-            databases,
-            hub_url=hub_url if role == "node" else "",
-        )
-
-    # Migrations are the same in both roles: migrate once, copy for every instance.
-    template = instance("template", "hub", None, 0)
-    template.database_url = databases.create_empty("template")
-    template.zicht("migrate", "--noinput", "-v", "0")
-    hub = instance("hub", "hub", None, hub_port)
-    databases.copy("template", "hub")
-    nodes = {}
-    for region in (A, B, C):
-        nodes[region] = instance(f"node-{region}", "node", region, free_port())
-        databases.copy("template", f"node-{region}")
+    hub, nodes = create_instances(root, databases, (A, B, C))
     net = Network(hub, nodes, {})
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -99,16 +81,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             net.people = {r: scripts[r][1] for r in nodes}
             for inst in net.all():
                 inst.wait_healthy()
-            codes = dict(
-                line.split()
-                for line in hub.zicht("create_enrollment_code", *[
-                    arg for r in nodes for arg in ("--region", r)
-                ]).stdout.splitlines()
-            )  # fmt: skip
-            list(pool.map(lambda r: nodes[r].zicht(
-                "enroll", "--hub", hub_url, "--code", codes[r], "--timeout", "0"
-            ), nodes))  # fmt: skip
-            hub.zicht("approve_node", *[arg for r in nodes for arg in ("--region", r)])
+        enroll_nodes(hub, list(nodes.values()))
         # Approved at the hub; each node learns it in its first worker cycle.
         for node in nodes.values():
             assert node.scalar("SELECT status FROM transport_nodeidentity") == "pending"
