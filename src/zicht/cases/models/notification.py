@@ -12,6 +12,8 @@ class NotificationKind(models.TextChoices):
     STATUS = "fase", _("fase gewijzigd")
     ACCESS_REQUESTED = "toegang_gevraagd", _("toegang gevraagd")
     ACCESS_DECIDED = "toegang_besloten", _("besluit over toegang")
+    # Joint research (zicht.research): a run to decide on, or a released result.
+    RESEARCH = "onderzoek", _("gezamenlijk onderzoek")
 
 
 class Notification(models.Model):

@@ -117,6 +117,11 @@ def update_from_hub(item: dict[str, Any]) -> RunRequest | None:
                 obj=request,
                 detail={"run": run_id, "digest": digest},
             )
+            _notify(
+                access.users_with("research.decide_run"),
+                f"Nieuw verzoek voor gezamenlijk onderzoek: ‘{spec.title}’. De data steward "
+                "beslist onder Onderzoek.",
+            )
         elif request.digest != digest:
             # The hub may not change a question after it was asked; keep what was approved.
             return request
@@ -141,8 +146,24 @@ def store_release(request: RunRequest, document: dict[str, Any], digest: str) ->
     """Keep the release the hub published, if it is the one the run list announced."""
     if access.document_digest(document) != digest:
         raise ResearchError("Het opgehaalde resultaat hoort niet bij deze uitvoering.")
-    RunRequest.objects.filter(pk=request.pk).update(release=document, updated_at=timezone.now())
+    with transaction.atomic():
+        RunRequest.objects.filter(pk=request.pk).update(release=document, updated_at=timezone.now())
+        # Participants are told; so is a region that was asked, whether or not it took part.
+        _notify(
+            access.users_with("research.decide_run", "research.draft_study"),
+            f"Resultaat vrijgegeven van gezamenlijk onderzoek ‘{spec_of(request).title}’ "
+            "(zie Onderzoek).",
+        )
     request.release = document
+
+
+def _notify(recipients: Any, message: str) -> None:
+    # The node's notification centre (zicht.cases.notifications): the menu badge and, for
+    # who wants it, an e-mail after the transaction commits.
+    from zicht.cases.models import NotificationKind
+    from zicht.cases.notifications import notify
+
+    notify(recipients=list(recipients), kind=NotificationKind.RESEARCH, message=message)
 
 
 # -- the data steward -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from zicht.cases.models import Notification
 from zicht.research import access, local
 from zicht.research.dimensions import build_spec
 from zicht.research.errors import ConflictError, ResearchError, StateError
@@ -163,6 +164,8 @@ def test_a_whole_run_from_this_node(steward: Any) -> None:
     run = offer(study_spec)
     request = approve_here(hub, run, steward)
     assert request.decision_reported
+    # The steward was told that a run waits for a decision.
+    assert Notification.objects.filter(recipient=steward, kind="onderzoek").count() == 1
     assert run.invitations.get(region=ME).decision == Decision.APPROVED
     others_approve_and_start(run)
     sync_step(hub, flush)  # type: ignore[arg-type]  # this node shares and reports
@@ -202,6 +205,10 @@ def test_a_whole_run_from_this_node(steward: Any) -> None:
     assert RunRequest.objects.get(run_id=run.run_id).release == access.release_document(
         Release.objects.get(run=run)
     )
+    # ... and that its result was released.
+    told = Notification.objects.filter(recipient=steward, kind="onderzoek").order_by("id")
+    assert told.count() == 2
+    assert "Resultaat vrijgegeven" in told.last().message  # type: ignore[union-attr]
     fetched = hub.calls.count(f"GET /research/runs/{run.run_id}/release")
     sync_step(hub, flush)  # type: ignore[arg-type]
     assert fetched == 1  # once: later polls carry only the release's digest
