@@ -37,8 +37,13 @@ def notify(
     task: CaseTask | None = None,
     exclude: Any = None,
     now: datetime | None = None,
+    email: bool = True,
 ) -> list[Notification]:
-    """Store one notification per distinct active recipient (not ``exclude``) and mail it."""
+    """Store one notification per distinct active recipient (not ``exclude``) and mail it.
+
+    ``email=False`` leaves the mail to the daily digest: for notifications made by a
+    background process such as the transport worker, which must not send mail itself.
+    """
     seen: set[int] = set()
     users: list[User] = []
     for user in recipients:
@@ -62,8 +67,9 @@ def notify(
         )
         for user in users
     )
-    ids = [n.pk for n in notifications]
-    transaction.on_commit(lambda: send_immediate_emails(ids))
+    if email:
+        ids = [n.pk for n in notifications]
+        transaction.on_commit(lambda: send_immediate_emails(ids))
     return notifications
 
 

@@ -42,9 +42,11 @@ def document_digest(document: dict[str, Any]) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _release_digest(release_id: int) -> str:
+def _release_digest(release_id: int, released_at: str) -> str:
     # A release does not change after the transaction that created it (its columns are
-    # published or withheld in that same transaction), so its digest can be remembered.
+    # published or withheld in that same transaction), so its digest can be remembered. The
+    # time is part of the key: a database that reuses the id of a rolled-back row (SQLite,
+    # the tests) must not get another release's digest.
     return document_digest(release_document(Release.objects.get(pk=release_id)))
 
 
@@ -66,7 +68,7 @@ def runs_for_region(region: str) -> list[dict[str, Any]]:
         run = invitation.run
         if run.state in workflow.ENDED and run.updated_at < since:
             continue
-        release_id = Release.objects.filter(run=run).values_list("pk", flat=True).first()
+        release_key = Release.objects.filter(run=run).values_list("pk", "released_at").first()
         items.append(
             {
                 "run_id": run.run_id,
@@ -78,7 +80,9 @@ def runs_for_region(region: str) -> list[dict[str, Any]]:
                 "decision": invitation.decision,
                 # Only the digest: a release document can be large, and every poll would carry
                 # every recent one. The node fetches a release once, when its digest is new.
-                "release_digest": None if release_id is None else _release_digest(release_id),
+                "release_digest": None
+                if release_key is None
+                else _release_digest(release_key[0], release_key[1].isoformat()),
             }
         )
     return items

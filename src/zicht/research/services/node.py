@@ -158,12 +158,15 @@ def store_release(request: RunRequest, document: dict[str, Any], digest: str) ->
 
 
 def _notify(recipients: Any, message: str) -> None:
-    # The node's notification centre (zicht.cases.notifications): the menu badge and, for
-    # who wants it, an e-mail after the transaction commits.
+    # The node's notification centre (zicht.cases.notifications): the menu badge, and the
+    # daily digest for who wants mail. No immediate mail: this runs in the transport worker,
+    # which does no e-mail (its stdout is its report, and a slow mail server would stall it).
     from zicht.cases.models import NotificationKind
     from zicht.cases.notifications import notify
 
-    notify(recipients=list(recipients), kind=NotificationKind.RESEARCH, message=message)
+    notify(
+        recipients=list(recipients), kind=NotificationKind.RESEARCH, message=message, email=False
+    )
 
 
 # -- the data steward -------------------------------------------------------------------------
