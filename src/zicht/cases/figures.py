@@ -78,6 +78,30 @@ def cases_per_type(cases: QuerySet[Case] | None = None) -> list[TypeCount]:
 
 
 @dataclass(frozen=True)
+class ResultCount:
+    case_type: str
+    name: str
+    total: int
+
+
+def cases_per_result(cases: QuerySet[Case] | None = None) -> list[ResultCount]:
+    """Closed cases per result type (the outcome chosen when closing), per case type."""
+    selected = _cases(cases).filter(status=CasePhase.CLOSED, result_type__isnull=False)
+    rows = (
+        selected.order_by()
+        .values("result_type__case_type__name_nl", "result_type__name_nl")
+        .annotate(total=Count("id"))
+        .order_by("result_type__case_type__name_nl", "-total", "result_type__name_nl")
+    )
+    return [
+        ResultCount(
+            row["result_type__case_type__name_nl"], row["result_type__name_nl"], row["total"]
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
 class InterventionCount:
     code: str
     name: str

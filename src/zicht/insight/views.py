@@ -22,6 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zicht.accounts.models import User
 from zicht.audit.models import AuditAction
 from zicht.audit.services import record
+from zicht.cases import figures as case_figures
+from zicht.cases.models import CasePhase
 from zicht.insight import figures, services, tables, workflow
 from zicht.insight import render as draw
 from zicht.insight import report as content
@@ -57,6 +59,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "figures": found,
             "figures_html": draw.figures_html(found),
             "case_sections": draw.case_sections(tables.case_specs()),
+            # On screen only (exact figures for the region's own analysts): outcomes are
+            # small numbers per result type and durations are not counts, so neither is
+            # offered as a download or put in a report.
+            "case_results": case_figures.cases_per_result(),
+            "phase_times": [
+                (CasePhase(t.phase).label, t) for t in case_figures.time_per_phase() if t.stays
+            ],
             "query": selected.as_query(),
             "period_query": urlencode(
                 {k: v for k, v in selected.as_query().items() if k in ("van", "tot")}

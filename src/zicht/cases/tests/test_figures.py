@@ -13,6 +13,7 @@ from zicht.cases.tests.factories import (
     add_partner,
     make_case,
     organisation,
+    result,
     walk_to,
 )
 
@@ -90,3 +91,21 @@ def test_time_per_phase_from_the_real_history():
     assert times["uitvoering"].stays == 0
     assert times["uitvoering"].mean_days is None
     assert "afgesloten" not in times
+
+
+@pytest.mark.django_db
+def test_closed_cases_per_result_type():
+    closed = make_case()
+    services.transition_case(acting_user=None, case=closed, to_status="weging")
+    services.transition_case(
+        acting_user=None,
+        case=Case.objects.get(pk=closed.pk),
+        to_status="afgesloten",
+        reason="Geen aanknopingspunten",
+        result_type=result(closed, "geen-interventie"),
+    )
+    make_case()  # open: no result yet
+    rows = [(r.case_type, r.name, r.total) for r in figures.cases_per_result()]
+    assert len(rows) == 1
+    assert rows[0][2] == 1
+    assert rows[0][1] == result(closed, "geen-interventie").name_nl

@@ -194,3 +194,28 @@ def test_a_table_whose_small_values_stay_knowable_is_not_exported() -> None:
         tables.csv_text(spec)
     rows, _total, _n = tables.protected(spec)  # on screen, for the region itself, it is shown
     assert len(rows) == 4
+
+
+def test_dashboard_shows_case_outcomes_and_time_per_phase(client_for: Any) -> None:
+    from zicht.cases import services as case_services
+    from zicht.cases.models import Case
+    from zicht.cases.tests.factories import make_case, result
+
+    case = make_case()
+    case_services.transition_case(acting_user=None, case=case, to_status="weging")
+    case_services.transition_case(
+        acting_user=None,
+        case=Case.objects.get(pk=case.pk),
+        to_status="afgesloten",
+        reason="Geen aanknopingspunten",
+        result_type=result(case, "geen-interventie"),
+    )
+    make_case()
+    html = client_for("analist").get(reverse(DASHBOARD)).content.decode()
+    outcomes = re.search(r'data-testid="case-results">(.*?)</table>', html, re.S)
+    assert outcomes is not None
+    assert result(case, "geen-interventie").name_nl in outcomes.group(1)
+    phases = re.search(r'data-testid="phase-times">(.*?)</table>', html, re.S)
+    assert phases is not None
+    assert "intake" in phases.group(1)
+    assert "weging" in phases.group(1)
