@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zicht.accounts.access import holds_permission
 from zicht.accounts.forms import AccessibleFormMixin
 from zicht.accounts.models import Organisation, OrganisationType, User
 from zicht.cases import workflow
@@ -36,18 +37,11 @@ CANDIDATE_SIGNAL_STATUSES = (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _with_permission(codename: str) -> Q:
-    return Q(
-        roles__permissions__content_type__app_label="cases",
-        roles__permissions__codename=codename,
-    )
-
-
 def bureau_users() -> QuerySet[User]:
     """Users of the RIEC bureau: they see every case and may lead one."""
     return (
         User.objects.filter(is_active=True)
-        .filter(_with_permission("view_all_cases"))
+        .filter(holds_permission("cases.view_all_cases"))
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -56,10 +50,10 @@ def bureau_users() -> QuerySet[User]:
 def assignable_users(case: Case) -> QuerySet[User]:
     """Who may hold a task: the bureau, and partner users whose organisation takes part."""
     organisations = case.participants.filter(ended_at__isnull=True).values("organisation_id")
-    partners = Q(organisation__in=organisations) & _with_permission("view_case")
+    partners = Q(organisation__in=organisations) & holds_permission("cases.view_case")
     return (
         User.objects.filter(is_active=True)
-        .filter(_with_permission("view_all_cases") | partners)
+        .filter(holds_permission("cases.view_all_cases") | partners)
         .distinct()
         .order_by("organisation__name", "first_name", "last_name", "username")
     )

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zicht.accounts.access import users_with_permission
 from zicht.accounts.models import Organisation, OrganisationType, User
 from zicht.audit.models import AuditAction
 from zicht.audit.services import record
@@ -1056,13 +1057,7 @@ def set_document_sharing(
 
 
 def _managers() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            roles__permissions__content_type__app_label="cases",
-            roles__permissions__codename="manage_case",
-        ).distinct()
-    )
+    return list(users_with_permission("cases.manage_case"))
 
 
 def request_access(*, acting_user: User, case_id: int, reason: str) -> AccessRequest | None:

@@ -88,21 +88,6 @@ def runs_for_region(region: str) -> list[dict[str, Any]]:
     return items
 
 
-def users_with(*permissions: str) -> QuerySet[Any]:
-    """Active users whose roles carry any of ``permissions`` (``app_label.codename``)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    condition = Q()
-    for permission in permissions:
-        app_label, codename = permission.split(".", 1)
-        condition |= Q(
-            roles__permissions__content_type__app_label=app_label,
-            roles__permissions__codename=codename,
-        )
-    return get_user_model().objects.filter(condition, is_active=True).distinct()
-
-
 def studies() -> QuerySet[Study]:
     return Study.objects.select_related("created_by").prefetch_related("runs")
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from zicht.accounts.access import users_with_permission
 from zicht.audit.models import AuditAction
 from zicht.audit.services import record
 from zicht.research import access, local, release
@@ -118,7 +119,7 @@ def update_from_hub(item: dict[str, Any]) -> RunRequest | None:
                 detail={"run": run_id, "digest": digest},
             )
             _notify(
-                access.users_with("research.decide_run"),
+                users_with_permission("research.decide_run"),
                 f"Nieuw verzoek voor gezamenlijk onderzoek: ‘{spec.title}’. De data steward "
                 "beslist onder Onderzoek.",
             )
@@ -150,7 +151,7 @@ def store_release(request: RunRequest, document: dict[str, Any], digest: str) ->
         RunRequest.objects.filter(pk=request.pk).update(release=document, updated_at=timezone.now())
         # Participants are told; so is a region that was asked, whether or not it took part.
         _notify(
-            access.users_with("research.decide_run", "research.draft_study"),
+            users_with_permission("research.decide_run", "research.draft_study"),
             f"Resultaat vrijgegeven van gezamenlijk onderzoek ‘{spec_of(request).title}’ "
             "(zie Onderzoek).",
         )
