@@ -149,6 +149,12 @@ def store_release(request: RunRequest, document: dict[str, Any], digest: str) ->
         raise ResearchError("Het opgehaalde resultaat hoort niet bij deze uitvoering.")
     with transaction.atomic():
         RunRequest.objects.filter(pk=request.pk).update(release=document, updated_at=timezone.now())
+        record(
+            action=AuditAction.UPDATE,
+            username="hub",
+            obj=request,
+            detail={"event": "release_received", "digest": digest},
+        )
         # Participants are told; so is a region that was asked, whether or not it took part.
         _notify(
             users_with_permission("research.decide_run", "research.draft_study"),

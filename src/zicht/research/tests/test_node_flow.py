@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from zicht.audit.models import AuditEntry
 from zicht.cases.models import Notification
 from zicht.research import access, local
 from zicht.research.dimensions import build_spec
@@ -205,6 +206,9 @@ def test_a_whole_run_from_this_node(steward: Any) -> None:
     assert RunRequest.objects.get(run_id=run.run_id).release == access.release_document(
         Release.objects.get(run=run)
     )
+    assert AuditEntry.objects.filter(
+        object_type="research.runrequest", detail__event="release_received"
+    ).exists()
     # ... and that its result was released.
     told = Notification.objects.filter(recipient=steward, kind="onderzoek").order_by("id")
     assert told.count() == 2
