@@ -341,7 +341,8 @@ def _write_tokens(entity: Entity) -> None:
     from zicht.register import matching
 
     EntityToken.objects.bulk_create(
-        EntityToken(entity=entity, token=token) for token in matching.search_tokens(entity.label)
+        EntityToken(entity=entity, token=token, kind=entity.kind)
+        for token in matching.search_tokens(entity.label)
     )
 
 
@@ -894,13 +895,13 @@ def _insert_entities(
     user_id = acting_user.pk if acting_user else None
 
     derived = bulk.DerivedFields()
-    labels: dict[int, str] = {}
+    labels: dict[int, tuple[str, str]] = {}
 
     def rows() -> Iterable[tuple[Any, ...]]:
         for i, pk in zip(new, ids, strict=True):
             entity = planned[i]
             label, name_key, name_prefixes, birth_date = derived(entity.kind, entity.properties)
-            labels[pk] = label
+            labels[pk] = (entity.kind, label)
             yield (
                 pk,
                 entity.kind,
@@ -941,8 +942,12 @@ def _insert_entities(
 
     _fast_insert(
         EntityToken,
-        ["entity_id", "token"],
-        ((pk, token) for pk, label in labels.items() for token in matching.search_tokens(label)),
+        ["entity_id", "token", "kind"],
+        (
+            (pk, token, kind)
+            for pk, (kind, label) in labels.items()
+            for token in matching.search_tokens(label)
+        ),
         now=now,
     )
     return entity_ids, len(new), len(used) - len(new)

@@ -58,6 +58,11 @@ class Entity(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def kind_label(self) -> str:
+        # Cheaper than get_kind_display(), which rebuilds a dict of lazy labels per call.
+        return str(EntityKind(self.kind).label)
+
 
 class EntityIdentifier(models.Model):
     """A normalised identifier of an entity; exact duplicate matching runs on these."""
@@ -87,11 +92,16 @@ class EntityToken(models.Model):
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="tokens")
     token = models.CharField(max_length=60, db_index=True)
+    # A copy of the entity's kind (which never changes): the company duplicate check ranks
+    # companies by shared words from the (kind, token, entity) index alone. Joining the
+    # entity table for its kind let SQLite start from all companies instead (~55 ms).
+    kind = models.CharField(max_length=20, choices=EntityKind.choices)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["entity", "token"], name="register_token_unique")
         ]
+        indexes = [models.Index(fields=["kind", "token", "entity"], name="register_token_kind_idx")]
 
     def __str__(self) -> str:
         return self.token

@@ -142,6 +142,33 @@ def test_company_candidates_sharing_more_words_come_first(monkeypatch: Any) -> N
     assert [s.entity for s in found] == [real]
 
 
+def test_company_ranking_counts_only_company_words(monkeypatch: Any) -> None:
+    import zicht.register.duplicates as duplicates
+
+    # Persons whose names share both words sort before the company by id; ranked among all
+    # kinds they would take every candidate slot.
+    monkeypatch.setattr(duplicates, "MAX_CANDIDATES", 3)
+    for n in range(5):
+        make_entity("person", first_names="Kortman", last_name="Bouw", birth_date=f"199{n}-01-01")
+    real = make_entity("company", name="Kortman Bouw B.V.")
+    assert [s.entity for s in _suggest("company", name="Kortmann Bouw")] == [real]
+
+
+def test_many_equal_matches_give_the_first_few_by_score_and_name() -> None:
+    import zicht.register.duplicates as duplicates
+
+    for n in reversed(range(duplicates.MAX_SUGGESTIONS + 4)):
+        make_entity("company", name=f"Bouwbedrijf {n:02d}")
+    make_entity("company", name="Bouwbedrijf")
+    found = _suggest("company", name="Bouwbedrijf")
+    assert len(found) == duplicates.MAX_SUGGESTIONS
+    assert found[0].entity.label == "Bouwbedrijf"
+    assert [s.entity.label for s in found[1:]] == [
+        f"Bouwbedrijf {n:02d}" for n in range(duplicates.MAX_SUGGESTIONS - 1)
+    ]
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+
+
 def test_a_merged_entity_takes_no_new_relations() -> None:
     a = make_entity("company", name="A BV", kvk="11111111")
     b = make_entity("company", name="A B.V.", kvk="22222222")

@@ -235,6 +235,21 @@ def test_signal_search_by_municipality_name(client_for: Any) -> None:
     )
 
 
+def test_signal_search_by_reference_fragment_and_external_reference(client_for: Any) -> None:
+    signal = make_signal(external_reference="AV-2026-17")
+    other = make_signal()
+    client = client_for("analist")
+
+    def found(query: str) -> str:
+        return client.get(reverse("register:signal-list"), {"q": query}).content.decode()
+
+    number = signal.reference.rsplit("-", 1)[1]
+    assert signal.reference in found(number)
+    assert other.reference not in found(number)
+    assert signal.reference in found("AV-2026-17")
+    assert other.reference not in found("AV-2026-17")
+
+
 def test_entity_search_matches_word_beginnings_in_any_order(client_for: Any) -> None:
     person = make_entity("person", first_names="Jan", last_name="de Vriës", birth_date="1980-05-01")
     client = client_for("analist")
@@ -259,10 +274,10 @@ def test_bulk_written_entities_are_searchable(client_for: Any) -> None:
         source="test",
     )
     company = Entity.objects.get(label="Tulpen Logistiek BV")
-    assert set(EntityToken.objects.filter(entity=company).values_list("token", flat=True)) == {
-        "bv",
-        "logistiek",
-        "tulpen",
+    assert set(EntityToken.objects.filter(entity=company).values_list("token", "kind")) == {
+        ("bv", "company"),
+        ("logistiek", "company"),
+        ("tulpen", "company"),
     }
     page = (
         client_for("analist").get(reverse("register:entity-list"), {"q": "tulp"}).content.decode()
