@@ -17,9 +17,7 @@ no place for (interventions, tasks, meetings) is under ``zicht``.
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +28,7 @@ from zicht.audit.services import record
 from zicht.cases import timeline, workflow
 from zicht.cases.models import ArchiveAction, Case, CaseStatusType, InterventionStatus
 from zicht.cases.services import PROCESSING_ACTIVITY
+from zicht.core.pdf import fonts, paragraph
 
 EXPORT_VERSION = "1"
 # Entity properties left out of every export.
@@ -282,35 +281,6 @@ def export_json(*, acting_user: User, case: Case) -> dict[str, Any]:
 
 # --- PDF -------------------------------------------------------------------------------------
 
-_FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-)
-
-
-def _fonts() -> tuple[str, str]:
-    """A Unicode font (names such as Ștefan or Łukasz), bold variant: DejaVu or reportlab's Vera."""
-    from reportlab import rl_config
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "ZichtSans" in pdfmetrics.getRegisteredFontNames():
-        return "ZichtSans", "ZichtSans-Bold"
-    regular, bold = _FONT_CANDIDATES
-    if not (regular.exists() and bold.exists()):
-        vera = Path(rl_config.__file__).parent / "fonts"
-        regular, bold = vera / "Vera.ttf", vera / "VeraBd.ttf"
-    pdfmetrics.registerFont(TTFont("ZichtSans", str(regular)))
-    pdfmetrics.registerFont(TTFont("ZichtSans-Bold", str(bold)))
-    return "ZichtSans", "ZichtSans-Bold"
-
-
-def _p(text: object, style: Any) -> Any:
-    from reportlab.platypus import Paragraph
-
-    # Paragraph parses a little markup: user text must be escaped.
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
-
 
 def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -> bytes:
     """The case dossier as PDF bytes (not audited: use :func:`export_pdf`)."""
@@ -320,7 +290,7 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-    regular, bold = _fonts()
+    regular, bold = fonts()
     moment = timezone.localtime(now or timezone.now())
     sheet = getSampleStyleSheet()
     body = ParagraphStyle(
@@ -347,7 +317,9 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         canvas.restoreState()
 
     def table(header: list[str], rows: Sequence[Sequence[object]], widths: list[float]) -> Any:
-        data = [[_p(h, small) for h in header]] + [[_p(c, small) for c in row] for row in rows]
+        data = [[paragraph(h, small) for h in header]] + [
+            [paragraph(c, small) for c in row] for row in rows
+        ]
         t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(
             TableStyle(
@@ -361,11 +333,11 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         return t
 
     def none() -> Any:
-        return _p(_("Geen."), body)
+        return paragraph(_("Geen."), body)
 
     story: list[Any] = [
-        _p(_("Casusdossier %(ref)s") % {"ref": case.reference}, h1),
-        _p(case.title, h2),
+        paragraph(_("Casusdossier %(ref)s") % {"ref": case.reference}, h1),
+        paragraph(case.title, h2),
     ]
     summary = [
         [_("Casustype"), case.case_type.name_nl],
@@ -383,9 +355,9 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         summary.append([_("Archiefactie"), f"{action} {case.archive_on:%d-%m-%Y}"])
     story.append(table([_("Gegeven"), _("Waarde")], [list(r) for r in summary], [45, 129]))
     if case.description:
-        story += [Spacer(1, 4 * mm), _p(case.description, body)]
+        story += [Spacer(1, 4 * mm), paragraph(case.description, body)]
 
-    story.append(_p(_("Partners"), h2))
+    story.append(paragraph(_("Partners"), h2))
     participants = case.participants.select_related("organisation", "role_type")
     rows = [
         [
@@ -402,14 +374,14 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         else none()
     )
 
-    story.append(_p(_("Betrokkenen"), h2))
+    story.append(paragraph(_("Betrokkenen"), h2))
     rows = [
         [s.entity.label, s.entity.get_kind_display(), s.role_type.name_nl]
         for s in case.subjects.select_related("entity", "role_type")
     ]
     story.append(table([_("Naam"), _("Soort"), _("Rol")], rows, [90, 34, 50]) if rows else none())
 
-    story.append(_p(_("Tijdlijn"), h2))
+    story.append(paragraph(_("Tijdlijn"), h2))
     rows = [
         [
             f"{timezone.localtime(e.when):%d-%m-%Y}"
@@ -425,7 +397,7 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         else none()
     )
 
-    story.append(_p(_("Interventies"), h2))
+    story.append(paragraph(_("Interventies"), h2))
     rows = [
         [
             i.type.name_nl,
@@ -454,7 +426,7 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         else none()
     )
 
-    story.append(_p(_("Taken"), h2))
+    story.append(paragraph(_("Taken"), h2))
     rows = [
         [
             t.title,
@@ -470,11 +442,11 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         else none()
     )
 
-    story.append(_p(_("Overleggen"), h2))
+    story.append(paragraph(_("Overleggen"), h2))
     meetings = list(case.meetings.prefetch_related("attendees"))
     for meeting in meetings:
         story.append(
-            _p(
+            paragraph(
                 f"{meeting.held_on:%d-%m-%Y} · {meeting.get_kind_display()} · "
                 + ", ".join(sorted(o.name for o in meeting.attendees.all())),
                 body,
@@ -485,11 +457,13 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
             (_("Acties"), meeting.action_lines),
         ):
             if lines:
-                story.append(_p(heading + ":\n" + "\n".join(f"• {line}" for line in lines), small))
+                story.append(
+                    paragraph(heading + ":\n" + "\n".join(f"• {line}" for line in lines), small)
+                )
     if not meetings:
         story.append(none())
 
-    story.append(_p(_("Documenten"), h2))
+    story.append(paragraph(_("Documenten"), h2))
     rows = [
         [
             d.title,

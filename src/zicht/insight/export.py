@@ -4,9 +4,9 @@ Both are written from a :class:`zicht.insight.report.ReportDocument`, which hold
 may leave the node: the analyst's text and disclosure-controlled tables and charts. Neither
 function audits; :func:`zicht.insight.services.export_report` does, for every export.
 
-- The PDF is drawn with reportlab, in the fonts and habits of the case dossier
-  (:mod:`zicht.cases.export`); the charts are the same SVG as everywhere, redrawn through
-  :mod:`zicht.insight.svgpdf`.
+- The PDF is drawn with reportlab, in the fonts (:mod:`zicht.core.pdf`) and habits of the
+  case dossier (:mod:`zicht.cases.export`); the charts are the same SVG as everywhere,
+  redrawn through :mod:`zicht.insight.svgpdf`.
 - The HTML file has its charts inline as SVG and its styles in the file itself: it loads
   nothing from anywhere (no scripts, no links, no images, no fonts), and says so to the
   browser with a Content-Security-Policy of ``default-src 'none'``.
@@ -15,14 +15,13 @@ function audits; :func:`zicht.insight.services.export_report` does, for every ex
 import io
 import re
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from zicht.cases.export import _fonts
+from zicht.core.pdf import fonts, paragraph
 from zicht.insight import svgpdf
 from zicht.insight.report import ExportSection, ReportDocument
 
@@ -33,13 +32,6 @@ _SVG_NAMESPACE = re.compile(r'\sxmlns="http://www\.w3\.org/2000/svg"')
 def _paragraphs(text: str) -> list[str]:
     """The analyst's text split into paragraphs at blank lines."""
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-
-
-def _p(text: object, style: Any) -> Any:
-    from reportlab.platypus import Paragraph
-
-    # Paragraph parses a little markup: user text must be escaped.
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
 
 
 def _footer(document: ReportDocument) -> str:
@@ -69,8 +61,8 @@ def report_pdf(document: ReportDocument) -> bytes:
         TableStyle,
     )
 
-    fonts = _fonts()
-    regular, bold = fonts
+    font_pair = fonts()
+    regular, bold = font_pair
     sheet = getSampleStyleSheet()
     body = ParagraphStyle(
         "body", parent=sheet["BodyText"], fontName=regular, fontSize=9.5, leading=13
@@ -95,7 +87,9 @@ def report_pdf(document: ReportDocument) -> bytes:
         canvas.restoreState()
 
     def table(header: list[str], rows: list[list[str]], widths: list[float]) -> Any:
-        data = [[_p(h, small) for h in header]] + [[_p(c, small) for c in row] for row in rows]
+        data = [[paragraph(h, small) for h in header]] + [
+            [paragraph(c, small) for c in row] for row in rows
+        ]
         t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(
             TableStyle(
@@ -109,26 +103,28 @@ def report_pdf(document: ReportDocument) -> bytes:
         return t
 
     def chart(svg: str) -> Any:
-        return svgpdf.to_drawing(svg, fonts=fonts, max_width=width, max_height=220 * mm)
+        return svgpdf.to_drawing(svg, fonts=font_pair, max_width=width, max_height=220 * mm)
 
     def section(item: ExportSection) -> list[Any]:
-        heading = [CondPageBreak(60 * mm), _p(item.title, h3)]
+        heading = [CondPageBreak(60 * mm), paragraph(item.title, h3)]
         if item.note:
-            heading.append(_p(item.note, muted))
+            heading.append(paragraph(item.note, muted))
         if item.omitted:
-            return [*heading, _p(item.omitted, body)]
+            return [*heading, paragraph(item.omitted, body)]
         widths = [84.0, 30.0] if len(item.header) == 2 else [64.0, 30.0, 40.0, 40.0]
         parts = [*heading, chart(item.svg), Spacer(1, 2 * mm)]
         if item.rows:
             parts.append(table(item.header, item.rows, widths))
         else:
-            parts.append(_p(_("Geen gegevens."), body))
+            parts.append(paragraph(_("Geen gegevens."), body))
         return [*parts, Spacer(1, 4 * mm)]
 
     version = document.version
     story: list[Any] = [
-        _p(document.title, h1),
-        _p(_("Fenomeenbeeld mensenhandel, regio %(region)s") % {"region": document.region}, h2),
+        paragraph(document.title, h1),
+        paragraph(
+            _("Fenomeenbeeld mensenhandel, regio %(region)s") % {"region": document.region}, h2
+        ),
         table(
             [_("Gegeven"), _("Waarde")],
             [
@@ -150,13 +146,13 @@ def report_pdf(document: ReportDocument) -> bytes:
         Spacer(1, 4 * mm),
     ]
     for heading, text in document.narrative:
-        story.append(_p(heading, h2))
+        story.append(paragraph(heading, h2))
         paragraphs = _paragraphs(text)
-        story += [_p(p, body) for p in paragraphs] or [_p(_("Niet ingevuld."), muted)]
+        story += [paragraph(p, body) for p in paragraphs] or [paragraph(_("Niet ingevuld."), muted)]
 
-    story += [CondPageBreak(90 * mm), _p(_("Cijfers"), h2)]
+    story += [CondPageBreak(90 * mm), paragraph(_("Cijfers"), h2)]
     story.append(
-        _p(
+        paragraph(
             _(
                 "Alle aantallen in dit document zijn beveiligd tegen onthulling; zie de "
                 "verantwoording achteraan."
@@ -166,23 +162,23 @@ def report_pdf(document: ReportDocument) -> bytes:
     )
     map_section = document.map_section
     if map_section.omitted:
-        story += [_p(map_section.title, h3), _p(map_section.omitted, body)]
+        story += [paragraph(map_section.title, h3), paragraph(map_section.omitted, body)]
     else:
         # The map carries its credit line (Kadaster / CBS) itself.
-        story.append(KeepTogether([_p(map_section.title, h3), chart(map_section.svg)]))
+        story.append(KeepTogether([paragraph(map_section.title, h3), chart(map_section.svg)]))
     for item in document.sections:
         story += section(item)
 
     story += [
         CondPageBreak(90 * mm),
-        _p(_("Casussen in de regio"), h2),
-        _p(document.case_note, muted),
+        paragraph(_("Casussen in de regio"), h2),
+        paragraph(document.case_note, muted),
     ]
     for item in document.case_sections:
         story += section(item)
 
-    story += [CondPageBreak(60 * mm), _p(_("Verantwoording"), h2)]
-    story += [_p(p, body) for p in document.method]
+    story += [CondPageBreak(60 * mm), paragraph(_("Verantwoording"), h2)]
+    story += [paragraph(p, body) for p in document.method]
     story.append(Spacer(1, 2 * mm))
     story.append(
         table(

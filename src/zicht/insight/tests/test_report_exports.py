@@ -12,7 +12,7 @@ from reportlab.graphics import shapes
 from reportlab.graphics.shapes import Group, Rect
 
 from zicht.audit.models import AuditEntry
-from zicht.cases.export import _fonts
+from zicht.core.pdf import fonts
 from zicht.disclosure import Dimension, Table, exactly_derivable, protect
 from zicht.insight import charts, render, services, svgpdf, tables
 from zicht.insight import report as content
@@ -287,7 +287,7 @@ def test_every_chart_redraws_in_the_pdf(register: None) -> None:
     svgs = [render.chart(spec, render.exact_data(spec)) for spec in specs.values()]
     svgs.append(render.map_svg(specs["gemeenten"]))
     for svg in svgs:
-        drawing = svgpdf.to_drawing(svg, fonts=_fonts(), max_width=400, max_height=400)
+        drawing = svgpdf.to_drawing(svg, fonts=fonts(), max_width=400, max_height=400)
         assert 0 < drawing.width <= 400
         assert 0 < drawing.height <= 400
         (group,) = drawing.contents
@@ -297,7 +297,7 @@ def test_every_chart_redraws_in_the_pdf(register: None) -> None:
         svgpdf.to_drawing(
             '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
             '<ellipse cx="1" cy="1" rx="1" ry="1"/></svg>',
-            fonts=_fonts(),
+            fonts=fonts(),
             max_width=10,
             max_height=10,
         )
@@ -309,7 +309,7 @@ def test_svgpdf_fills_shapes_even_odd_as_reportlab_names_it() -> None:
 
 def test_svgpdf_flips_the_y_axis_and_keeps_text() -> None:
     svg = charts.bar_chart([charts.Datum("Bouw", 10, "10")], chart_id="c", title="t")
-    drawing = svgpdf.to_drawing(svg, fonts=_fonts(), max_width=1000, max_height=1000)
+    drawing = svgpdf.to_drawing(svg, fonts=fonts(), max_width=1000, max_height=1000)
     (group,) = drawing.contents
     assert isinstance(group, Group)
     texts = [s.text for s in group.contents if hasattr(s, "text")]
