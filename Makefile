@@ -60,7 +60,7 @@ help:
 	@echo "make install          create .venv and install the locked dependencies"
 	@echo "make lint             ruff, ruff format --check, mypy"
 	@echo "make format           ruff format and ruff's safe fixes"
-	@echo "make bench [ONLY=x]   run benchmarks/bench_*.py (or only bench_x.py)"
+	@echo "make bench [ONLY=x]   run benchmarks/bench_*.py (or only x, e.g. ONLY=ui-latency)"
 	@echo "make lock             re-resolve pyproject.toml into requirements.lock"
 	@echo "make clean            remove caches, build output and var/ (keeps .venv)"
 

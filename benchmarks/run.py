@@ -15,11 +15,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def available() -> dict[str, Path]:
-    return {p.stem.removeprefix("bench_"): p for p in sorted(HERE.glob("bench_*.py"))}
+    # Named as in their BENCH lines: bench_ui_latency.py is "ui-latency".
+    return {
+        p.stem.removeprefix("bench_").replace("_", "-"): p for p in sorted(HERE.glob("bench_*.py"))
+    }
 
 
 def main(names: list[str]) -> int:
     benches = available()
+    names = [n.replace("_", "-") for n in names]
     unknown = [n for n in names if n not in benches]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; have: {', '.join(benches)}")
