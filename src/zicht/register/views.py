@@ -83,14 +83,21 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     form_code = request.GET.get("vorm", "")
     query = request.GET.get("q", "").strip()
+    forms = list(ExploitationForm.objects.all())
     if status in SignalStatus.values:
         signals = signals.filter(status=status)
     if form_code:
-        signals = signals.filter(forms__code=form_code)
+        # By id, not by a join on the code: PostgreSQL cannot tell how many signals a code
+        # selects and counted a filtered list from every signal-form pair (40 ms).
+        form_ids = [form.pk for form in forms if form.code == form_code]
+        signals = signals.filter(forms__in=form_ids)
     if query:
-        # A subquery on the small municipality table instead of an OR over a join, which
-        # would make the database scan every signal with its municipality.
-        municipalities = Municipality.objects.filter(name__icontains=query).values("pk")
+        # The ids of the few matching municipalities, looked up first in the small table:
+        # an OR over a join would scan every signal with its municipality, and with the
+        # ids at hand the planner knows how many signals each one has.
+        municipalities = list(
+            Municipality.objects.filter(name__icontains=query).values_list("pk", flat=True)
+        )
         match = Q(municipality_id__in=municipalities)
         if _REFERENCE_FRAGMENT.search(query):
             # A fragment of a reference is matched anywhere in it, which reads every signal;
@@ -106,7 +113,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "statuses": SignalStatus.choices,
-        "forms": ExploitationForm.objects.all(),
+        "forms": forms,
         "filters": {"status": status, "vorm": form_code, "q": query},
         "query": params.urlencode(),
         "can_create": user.has_perm("register.add_signal")
@@ -348,16 +355,24 @@ def entity_list(request: HttpRequest) -> HttpResponse:
             condition |= Q(scheme=scheme, value=value)
         # Every word of the query must start a word of the name (index range lookups).
         words = matching.search_tokens(query)
-        match = Q(pk__in=[]) if not words else Q()
+        by_name: Any = None
         for word in words:
-            match &= Q(
-                pk__in=EntityToken.objects.filter(
-                    token__gte=word, token__lt=word + "\uffff"
-                ).values("entity_id")
+            starts = EntityToken.objects.filter(token__gte=word, token__lt=word + "\uffff")
+            by_name = (
+                starts.values("entity_id")
+                if by_name is None
+                else by_name.filter(entity_id__in=starts.values("entity_id"))
             )
+        found = [by_name] if by_name is not None else []
         if condition:
-            match |= Q(pk__in=EntityIdentifier.objects.filter(condition).values("entity_id"))
-        entities = entities.filter(match)
+            found.append(EntityIdentifier.objects.filter(condition).values("entity_id"))
+        # One IN over a UNION of the id sets, not an OR of two IN subqueries: PostgreSQL
+        # cannot use an index for the OR and read all entities (44 ms for an IBAN).
+        if not found:
+            entities = entities.none()
+        else:
+            ids = found[0] if len(found) == 1 else found[0].union(found[1])
+            entities = entities.filter(pk__in=ids)
     # The rows show number, name and kind: a common word matches thousands of entities, and
     # sorting them with their JSON properties cost more than finding them.
     entities = entities.only("id", "kind", "label").order_by("label", "id")

@@ -235,6 +235,23 @@ def test_signal_search_by_municipality_name(client_for: Any) -> None:
     )
 
 
+def test_signal_list_filters_by_form_and_status(client_for: Any) -> None:
+    labour = make_signal(form_codes=["arbeid"])
+    sexual = make_signal(form_codes=["seksueel", "arbeid"])
+    criminal = make_signal(form_codes=["crimineel"])
+    client = client_for("analist")
+
+    def listed(**params: str) -> set[str]:
+        page = client.get(reverse("register:signal-list"), params).content.decode()
+        return {s.reference for s in (labour, sexual, criminal) if s.reference in page}
+
+    assert listed(vorm="arbeid") == {labour.reference, sexual.reference}
+    assert listed(vorm="crimineel") == {criminal.reference}
+    assert listed(vorm="bestaat-niet") == set()
+    assert listed(status="ontvangen", vorm="seksueel") == {sexual.reference}
+    assert listed(status="monitoring") == set()
+
+
 def test_signal_search_by_reference_fragment_and_external_reference(client_for: Any) -> None:
     signal = make_signal(external_reference="AV-2026-17")
     other = make_signal()
