@@ -22,8 +22,15 @@ the page: four of them keep a 2-core box busy (some 60 requests a second), more 
 region's analysts clicking every few seconds would make. On the 2-core reference box the
 clients share the cores with the server, so more of them measure queueing rather than pages.
 
+``BACKEND=postgresql`` does the same on PostgreSQL, as in production: the server of
+``DATABASE_URL`` (when that is a PostgreSQL URL), else the throwaway cluster of
+``zicht.devtools.pgcluster`` (started when needed, stopped again if started here). The built
+register is kept there as database ``zicht_bench_ui_<key>`` and each run serves a copy
+(``CREATE DATABASE … TEMPLATE``).
+
 Knobs: ``SIGNALS`` (default 100000), ``CLIENTS`` (4), ``REQUESTS`` (300 per endpoint),
-``SECONDS`` (20 per endpoint), ``BENCH_PORT`` (18100), ``BENCH_KEEP`` (set: keep the copy).
+``SECONDS`` (20 per endpoint), ``BACKEND`` (``sqlite`` or ``postgresql``), ``BENCH_PORT``
+(18100), ``BENCH_KEEP`` (set: keep the SQLite copy).
 """
 
 import hashlib
@@ -41,10 +48,12 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "zicht"
@@ -69,8 +78,11 @@ def cache_key(signals: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def node_env(var_dir: Path) -> dict[str, str]:
+def node_env(var_dir: Path, database_url: str | None = None) -> dict[str, str]:
+    """A node's environment; its database is SQLite under ``var_dir`` unless a URL is given."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ZICHT_SECRET_KEY")}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update(
         DJANGO_SETTINGS_MODULE="zicht.settings",
         ZICHT_DEPLOYMENT="demo",
@@ -83,13 +95,17 @@ def node_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def build(cache: Path, signals: int) -> None:
-    """Migrate, set up the demo users and generate the register into ``cache``."""
+def build(cache: Path, signals: int, database_url: str | None = None) -> None:
+    """Migrate, set up the demo users and generate the register into ``cache``.
+
+    With ``database_url`` the register goes into that (empty) database and ``cache`` keeps
+    the secret key and the build log.
+    """
     tmp = cache.with_name(cache.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     (tmp / "secret_key").write_text("bench-" + "k" * 60 + "\n")
-    env = node_env(tmp)
+    env = node_env(tmp, database_url)
     started = time.monotonic()
     with (tmp / "build.log").open("w") as log:
         for args in (
@@ -130,28 +146,33 @@ class Samples:
     identifiers: list[str] = field(default_factory=list)
 
 
-def samples(database: Path, rng: random.Random) -> Samples:
-    db = sqlite3.connect(database)
+def samples(db: Any, rng: random.Random) -> Samples:
+    """Samples through a DB-API connection (sqlite3 or psycopg; the SQL suits both)."""
+
+    def rows(sql: str) -> list[Any]:
+        cursor = db.cursor()
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
     found = Samples()
-    for (props,) in db.execute(
+    for (props,) in rows(
         "SELECT properties FROM register_entity WHERE kind='person' ORDER BY random() LIMIT 200"
     ):
-        p = json.loads(props)
+        p = json.loads(props) if isinstance(props, str) else props  # jsonb arrives decoded
         found.persons.append((p.get("first_names", ""), p.get("last_name", ""), p["birth_date"]))
     found.companies = [
         name
-        for (name,) in db.execute(
+        for (name,) in rows(
             "SELECT label FROM register_entity WHERE kind='company' ORDER BY random() LIMIT 100"
         )
     ]
     found.identifiers = [
         value
-        for (value,) in db.execute(
+        for (value,) in rows(
             "SELECT value FROM register_entityidentifier WHERE scheme IN ('iban','phone','kvk') "
             "ORDER BY random() LIMIT 100"
         )
     ]
-    db.close()
     found.words = [last.split()[-1] for _first, last, _born in found.persons if last]
     rng.shuffle(found.words)
     return found
@@ -376,83 +397,174 @@ def wait_healthy(port: int, server: subprocess.Popen[bytes], timeout: float = 60
     raise RuntimeError(f"no 200 from /health on port {port} within {timeout:.0f}s")
 
 
+def build_or_explain(cache: Path, signals: int, database_url: str | None = None) -> None:
+    """:func:`build`, or a RuntimeError with the end of the build log."""
+    try:
+        build(cache, signals, database_url)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        build_log = cache.with_name(cache.name + ".building") / "build.log"
+        tail = build_log.read_text(errors="replace")[-3000:] if build_log.exists() else ""
+        raise RuntimeError(f"build failed: {exc}\n{tail}") from exc
+
+
+def migrate(env: dict[str, str]) -> None:
+    # A database built before a later migration still serves: bring the copy up to date.
+    subprocess.run(
+        [sys.executable, "-m", "zicht.manage", "migrate", "--noinput"],
+        env=env, stdout=subprocess.DEVNULL, check=True, timeout=BUILD_TIMEOUT,
+    )  # fmt: skip
+
+
+@contextmanager
+def sqlite_copy(signals: int, work: Path) -> Iterator[tuple[dict[str, str], Samples]]:
+    """The cached SQLite register copied into ``work``: the server's environment, samples."""
+    cache = ROOT / "var" / "bench" / f"ui-latency-{cache_key(signals)}"
+    if not (cache / INSTANCE / "db.sqlite3").exists():
+        print(f"bench_ui_latency: building a {signals}-signal node database in {cache}", flush=True)
+        build_or_explain(cache, signals)
+    else:
+        print(f"bench_ui_latency: reusing {cache}", flush=True)
+    copy_database(cache, work)
+    env = node_env(work)
+    migrate(env)
+    db = sqlite3.connect(work / INSTANCE / "db.sqlite3")
+    try:
+        found = samples(db, random.Random(SEED))
+    finally:
+        db.close()
+    yield env, found
+
+
+@contextmanager
+def postgres_copy(signals: int, work: Path) -> Iterator[tuple[dict[str, str], Samples]]:
+    """The same on PostgreSQL: the register kept as a database, served from a copy of it."""
+    import psycopg
+    from bench_import import _with_database, postgres_server
+
+    server, started_here = postgres_server()
+    if server is None:
+        raise RuntimeError("no PostgreSQL server (set DATABASE_URL or install postgresql-15)")
+    key = cache_key(signals)
+    cached, copy = f"zicht_bench_ui_{key}", f"zicht_bench_ui_work_{os.getpid()}"
+    # The directory holds the secret key and marks a complete build: a database without it
+    # was left half-built and is made again.
+    cache = ROOT / "var" / "bench" / f"ui-latency-pg-{key}"
+    maintenance = _with_database(server, "postgres")
+
+    def admin(*statements: str) -> None:
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            for statement in statements:
+                connection.execute(statement)
+
+    try:
+        if not (cache / "secret_key").exists():
+            print(f"bench_ui_latency: building a {signals}-signal node database {cached}")
+            admin(f'DROP DATABASE IF EXISTS "{cached}" WITH (FORCE)', f'CREATE DATABASE "{cached}"')
+            build_or_explain(cache, signals, _with_database(server, cached))
+        else:
+            print(f"bench_ui_latency: reusing database {cached}", flush=True)
+        admin(
+            f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+            f'CREATE DATABASE "{copy}" TEMPLATE "{cached}"',
+        )
+        try:
+            shutil.copy(cache / "secret_key", work / "secret_key")
+            env = node_env(work, _with_database(server, copy))
+            migrate(env)
+            # The copy has the template's planner statistics: the build ended with ANALYZE.
+            with psycopg.connect(_with_database(server, copy)) as db:
+                found = samples(db, random.Random(SEED))
+            yield env, found
+        finally:
+            admin(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+    finally:
+        if started_here:
+            from zicht.devtools import pgcluster
+
+            pgcluster.stop()
+
+
 def main() -> int:
     signals = int(os.environ.get("SIGNALS", "100000"))
     n_clients = int(os.environ.get("CLIENTS", "4"))
     requests = int(os.environ.get("REQUESTS", "300"))
     seconds = float(os.environ.get("SECONDS", "20"))
     port = int(os.environ.get("BENCH_PORT", "18100"))
-    cache = ROOT / "var" / "bench" / f"ui-latency-{cache_key(signals)}"
-    if not (cache / INSTANCE / "db.sqlite3").exists():
-        print(f"bench_ui_latency: building a {signals}-signal node database in {cache}", flush=True)
-        try:
-            build(cache, signals)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            build_log = cache.with_name(cache.name + ".building") / "build.log"
-            print(f"bench_ui_latency: build failed: {exc}", file=sys.stderr)
-            print(build_log.read_text(errors="replace")[-3000:], file=sys.stderr)
-            return 1
-    else:
-        print(f"bench_ui_latency: reusing {cache}", flush=True)
+    backend = os.environ.get("BACKEND", "sqlite")
+    prepare = {"sqlite": sqlite_copy, "postgresql": postgres_copy}.get(backend)
+    if prepare is None:
+        print(f"bench_ui_latency: BACKEND must be sqlite or postgresql, not {backend!r}")
+        return 2
 
     work = Path(tempfile.mkdtemp(prefix="zicht-bench-ui-"))
-    server: subprocess.Popen[bytes] | None = None
+    worst: float | None = None
+    total = 0
     try:
-        copy_database(cache, work)
-        # A cache built before a later migration still serves: bring the copy up to date.
-        subprocess.run(
-            [sys.executable, "-m", "zicht.manage", "migrate", "--noinput"],
-            env=node_env(work), stdout=subprocess.DEVNULL, check=True, timeout=BUILD_TIMEOUT,
-        )  # fmt: skip
-        found = samples(work / INSTANCE / "db.sqlite3", random.Random(SEED))
-        with (work / "server.log").open("wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "zicht.wsgi:application",
-                 "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"],
-                env=node_env(work), stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        wait_healthy(port, server)
-        clients = [Client(port) for _ in range(n_clients)]
-        for client in clients:
-            client.login("analist", DEMO_PASSWORD)
-        worst = 0.0
-        total = 0
-        for endpoint in endpoints(found):
-            latencies, errors = measure(clients, endpoint, requests=requests, seconds=seconds)
-            if errors or not latencies:
-                print(f"bench_ui_latency: {endpoint.name}: {errors} non-200 responses")
-                return 1
-            p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
-            worst = max(worst, p95)
-            total += len(latencies)
-            flag = "" if p95 <= GOAL_MS else f"  (goal {GOAL_MS:.0f} ms)"
-            print(
-                f"  {endpoint.name:<20} n={len(latencies):<5} p50_ms={p50:7.1f} "
-                f"p95_ms={p95:7.1f} max_ms={max(latencies):7.1f}{flag}",
-                flush=True,
-            )
-    except RuntimeError as exc:
+        with prepare(signals, work) as (env, found):
+            with (work / "server.log").open("wb") as log:
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "zicht.wsgi:application",
+                     "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"],
+                    env=env, stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                )  # fmt: skip
+            try:
+                wait_healthy(port, server)
+                worst, total = run_clients(port, n_clients, found, requests, seconds)
+            finally:
+                stop_server(server)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError) as exc:
         print(f"bench_ui_latency: {exc}", file=sys.stderr)
         log_path = work / "server.log"
         if log_path.exists():
             print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
         return 1
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
+    if worst is None:
+        return 1
     print(
         f"BENCH ui-latency: p95_ms={worst:.1f} clients={n_clients} signals={signals} "
-        f"requests={total}"
+        f"requests={total} backend={backend}"
     )
     return 0
+
+
+def run_clients(
+    port: int, n_clients: int, found: Samples, requests: int, seconds: float
+) -> tuple[float | None, int]:
+    """Log the clients in and measure every endpoint: worst p95 (None on errors), count."""
+    clients = [Client(port) for _ in range(n_clients)]
+    for client in clients:
+        client.login("analist", DEMO_PASSWORD)
+    worst = 0.0
+    total = 0
+    for endpoint in endpoints(found):
+        latencies, errors = measure(clients, endpoint, requests=requests, seconds=seconds)
+        if errors or not latencies:
+            print(f"bench_ui_latency: {endpoint.name}: {errors} non-200 responses")
+            return None, total
+        p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+        worst = max(worst, p95)
+        total += len(latencies)
+        flag = "" if p95 <= GOAL_MS else f"  (goal {GOAL_MS:.0f} ms)"
+        print(
+            f"  {endpoint.name:<20} n={len(latencies):<5} p50_ms={p50:7.1f} "
+            f"p95_ms={p95:7.1f} max_ms={max(latencies):7.1f}{flag}",
+            flush=True,
+        )
+    return worst, total
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":
