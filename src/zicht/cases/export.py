@@ -29,6 +29,7 @@ from zicht.cases import timeline, workflow
 from zicht.cases.models import ArchiveAction, Case, CaseStatusType, InterventionStatus
 from zicht.cases.services import PROCESSING_ACTIVITY
 from zicht.core.pdf import fonts, paragraph
+from zicht.core.pdf import table as pdf_table
 
 EXPORT_VERSION = "1"
 # Entity properties left out of every export.
@@ -284,11 +285,10 @@ def export_json(*, acting_user: User, case: Case) -> dict[str, Any]:
 
 def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -> bytes:
     """The case dossier as PDF bytes (not audited: use :func:`export_pdf`)."""
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
     regular, bold = fonts()
     moment = timezone.localtime(now or timezone.now())
@@ -317,20 +317,7 @@ def dossier_pdf(case: Case, *, generated_by: str, now: datetime | None = None) -
         canvas.restoreState()
 
     def table(header: list[str], rows: Sequence[Sequence[object]], widths: list[float]) -> Any:
-        data = [[paragraph(h, small) for h in header]] + [
-            [paragraph(c, small) for c in row] for row in rows
-        ]
-        t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dbe4ef")),
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b4b4b4")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        return t
+        return pdf_table(header, rows, widths, small)
 
     def none() -> Any:
         return paragraph(_("Geen."), body)

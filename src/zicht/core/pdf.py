@@ -1,5 +1,6 @@
-"""What every PDF export shares: a Unicode font and paragraphs of user text (reportlab)."""
+"""What every PDF export shares: a Unicode font, paragraphs and tables of text (reportlab)."""
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -32,3 +33,30 @@ def paragraph(text: object, style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+
+
+def table(
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    widths_mm: Sequence[float],
+    style: Any,
+) -> Any:
+    """A table of text in ``style``, its header row shaded and repeated on every page."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    data = [[paragraph(h, style) for h in header]] + [
+        [paragraph(c, style) for c in row] for row in rows
+    ]
+    result = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    result.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dbe4ef")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b4b4b4")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return result

@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from zicht.core.pdf import fonts, paragraph
+from zicht.core.pdf import table as pdf_table
 from zicht.insight import svgpdf
 from zicht.insight.report import ExportSection, ReportDocument
 
@@ -57,8 +58,6 @@ def report_pdf(document: ReportDocument) -> bytes:
         KeepTogether,
         SimpleDocTemplate,
         Spacer,
-        Table,
-        TableStyle,
     )
 
     font_pair = fonts()
@@ -87,20 +86,7 @@ def report_pdf(document: ReportDocument) -> bytes:
         canvas.restoreState()
 
     def table(header: list[str], rows: list[list[str]], widths: list[float]) -> Any:
-        data = [[paragraph(h, small) for h in header]] + [
-            [paragraph(c, small) for c in row] for row in rows
-        ]
-        t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dbe4ef")),
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b4b4b4")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        return t
+        return pdf_table(header, rows, widths, small)
 
     def chart(svg: str) -> Any:
         return svgpdf.to_drawing(svg, fonts=font_pair, max_width=width, max_height=220 * mm)
