@@ -136,7 +136,12 @@ class Signal(models.Model):
                 name="register_signal_unique_external_reference",
             )
         ]
-        indexes = [models.Index(fields=["status", "received_on"])]
+        indexes = [
+            models.Index(fields=["status", "received_on"]),
+            # Signals of a status in id order: a filtered list's count merges them with the
+            # signals of a form (register_signal_forms_form_signal, migration 0006).
+            models.Index(fields=["status", "id"], name="register_signal_status_id"),
+        ]
         permissions = [
             ("submit_signal", "Can submit signals as a partner"),
             ("assess_signal", "Can assess signals and move them through their lifecycle"),

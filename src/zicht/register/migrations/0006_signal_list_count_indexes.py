@@ -1,0 +1,26 @@
+"""Indexes for counting a signal list filtered by status and form.
+
+PostgreSQL counts such a list by merging two index-only scans in signal id order: the signals
+of the status and the signals of the form (3 ms instead of hashing ~22,000 signal-form pairs
+on every request). The form-to-signal index is on the many-to-many table Django makes for
+``Signal.forms``, which has no model of its own to declare it on, hence the SQL (the same on
+SQLite and PostgreSQL).
+"""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("register", "0005_entitytoken_kind")]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="signal",
+            index=models.Index(fields=["status", "id"], name="register_signal_status_id"),
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX register_signal_forms_form_signal "
+            "ON register_signal_forms (exploitationform_id, signal_id)",
+            "DROP INDEX register_signal_forms_form_signal",
+        ),
+    ]
