@@ -141,6 +141,11 @@ class Signal(models.Model):
             # Signals of a status in id order: a filtered list's count merges them with the
             # signals of a form (register_signal_forms_form_signal, migration 0006).
             models.Index(fields=["status", "id"], name="register_signal_status_id"),
+            # A municipality's signals newest first: the list searched by municipality name
+            # reads its first page straight from this index instead of sorting them all.
+            models.Index(
+                fields=["municipality", "received_on", "id"], name="register_signal_muni_date"
+            ),
         ]
         permissions = [
             ("submit_signal", "Can submit signals as a partner"),

@@ -1,10 +1,11 @@
-"""Indexes for counting a signal list filtered by status and form.
+"""Indexes for the signal list filtered by status and form, or searched by municipality.
 
 PostgreSQL counts such a list by merging two index-only scans in signal id order: the signals
 of the status and the signals of the form (3 ms instead of hashing ~22,000 signal-form pairs
 on every request). The form-to-signal index is on the many-to-many table Django makes for
 ``Signal.forms``, which has no model of its own to declare it on, hence the SQL (the same on
-SQLite and PostgreSQL).
+SQLite and PostgreSQL). A municipality's signals by date give the first page of a search by
+municipality name without sorting all of them (9 ms on SQLite for Amersfoort).
 """
 
 from django.db import migrations, models
@@ -17,6 +18,12 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="signal",
             index=models.Index(fields=["status", "id"], name="register_signal_status_id"),
+        ),
+        migrations.AddIndex(
+            model_name="signal",
+            index=models.Index(
+                fields=["municipality", "received_on", "id"], name="register_signal_muni_date"
+            ),
         ),
         migrations.RunSQL(
             "CREATE INDEX register_signal_forms_form_signal "
