@@ -6,13 +6,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zicht.accounts.models import User
+from zicht.accounts.models import Organisation, User
 from zicht.audit.models import AuditEntry
 from zicht.catalogue.models import ExploitationForm
 from zicht.core.pagination import CappedPaginator
@@ -52,8 +52,8 @@ SIGNAL_LIST_COLUMNS = (
     "received_on",
     "status",
     "out_of_region",
-    "municipality__name",
-    "reporting_organisation__name",
+    "municipality",
+    "reporting_organisation",
 )
 
 
@@ -72,13 +72,18 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not _may_list(user):
         raise PermissionDenied
-    # Municipality boundaries are large GeoJSON: never load them for a list.
     signals = (
         access.signals_visible_to(user)
-        .select_related("municipality", "reporting_organisation")
         # Only the columns the rows show: building 50 full signals with their municipality
         # and organisation costs more than the query. Boundaries are large GeoJSON.
         .only(*SIGNAL_LIST_COLUMNS)
+        # Fetched apart, by id, not joined: without joins the databases read the first page
+        # of a municipality search from the (municipality, date) index; joined, SQLite
+        # started from the municipalities and sorted all 18,000 signals of "Utrecht".
+        .prefetch_related(
+            Prefetch("municipality", Municipality.objects.only("name")),
+            Prefetch("reporting_organisation", Organisation.objects.only("name")),
+        )
     )
     status = request.GET.get("status", "")
     form_code = request.GET.get("vorm", "")
